@@ -1,0 +1,64 @@
+"""Settings, from the environment and a .env file."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+def async_database_url(url: str) -> str:
+    """The URL operators write, with the async driver SQLAlchemy needs filled in."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(
+            "DATABASE_URL must look like sqlite:///pepptalk.db or postgresql://host/db"
+        )
+    base = scheme.split("+")[0].lower()
+    if base == "sqlite":
+        return f"sqlite+aiosqlite://{rest}"
+    if base in ("postgres", "postgresql"):
+        return f"postgresql+asyncpg://{rest}"
+    raise ValueError(f"DATABASE_URL scheme {scheme!r} is not supported: use sqlite or postgresql")
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///pepptalk.db"
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = SLACK_API_DEFAULT
+    microsoft_app_id: str | None = None
+    microsoft_app_password: SecretStr | None = None
+    microsoft_app_tenant_id: str | None = None
+    microsoft_app_type: str = "MultiTenant"
+    port: int = 3000
+    host: str = "0.0.0.0"  # noqa: S104 - a server is meant to be reachable; set HOST to narrow it
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        async_database_url(value)
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_ends_with_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else f"{value}/"
+
+    @property
+    def async_database_url(self) -> str:
+        """DATABASE_URL with its async driver."""
+        return async_database_url(self.database_url)
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Whether Slack credentials are set."""
+        return self.slack_bot_token is not None and (
+            self.slack_signing_secret is not None or self.slack_app_token is not None
+        )

@@ -1,0 +1,108 @@
+"""The leader's morning summary: who answered, the team's mood, and who could use a word."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from pepptalk.handlers.calendar import is_workday, member_zone, window_day
+from pepptalk.handlers.checkin import CATCH_UP, mood_label
+from pepptalk.handlers.i18n import copy_for
+from pepptalk.handlers.messages import Block, Fields, Heading, Message, Note, Paragraph, Reply
+from pepptalk.handlers.models import LEADER, SELLER, Team
+from pepptalk.handlers.store import DeliveryJob, Membership, NewDelivery, Store
+
+KIND = "summary"
+LOW_MOOD = 2
+
+
+async def compose_summary(
+    *, store: Store, team: Team, day: date, skip_if_nobody_asked: bool
+) -> Message | None:
+    """The team summary for a date; None when nobody was asked and there is nothing to say."""
+    copy = copy_for(team.language)
+    members = await store.members(team.id)
+    checkins, asked = await store.team_day(team_id=team.id, local_date=day)
+    by_member = {c.member_id: c for c in checkins}
+    sellers = [m for m in members if m.role == SELLER]
+    # Someone who answered without being asked (say, on a day off) still counts as asked.
+    asked_sellers = [m for m in sellers if m.id in asked or m.id in by_member]
+    if not asked_sellers and skip_if_nobody_asked:
+        return None
+    blocks: list[Block] = [Heading(copy("summary.title", date=copy.date(day)))]
+    if not asked_sellers:
+        blocks.append(Paragraph(copy("summary.not_asked")))
+        return Message(summary=copy("summary.title", date=copy.date(day)), blocks=tuple(blocks))
+    answered = [m for m in asked_sellers if m.id in by_member]
+    headline = copy("summary.answered", answered=len(answered), asked=len(asked_sellers))
+    if answered:
+        average = sum(by_member[m.id].mood for m in answered) / len(answered)
+        headline = f"{headline} · {copy('summary.mood', average=copy.decimal(average))}"
+        blocks.append(Paragraph(headline))
+        blocks.append(
+            Fields(
+                tuple((m.display_name, mood_label(copy, by_member[m.id].mood)) for m in answered)
+            )
+        )
+    else:
+        blocks.append(Paragraph(f"{headline} · {copy('summary.no_answers')}"))
+    low = [m for m in answered if by_member[m.id].mood <= LOW_MOOD]
+    if low:
+        blocks.append(Heading(copy("summary.low_heading")))
+        for member in low:
+            checkin = by_member[member.id]
+            mood = mood_label(copy, checkin.mood)
+            if checkin.note and not checkin.note_private:
+                line = copy(
+                    "summary.low_line_note", name=member.display_name, mood=mood, note=checkin.note
+                )
+            else:
+                line = copy("summary.low_line", name=member.display_name, mood=mood)
+            blocks.append(Paragraph(line))
+        blocks.append(Note(copy("summary.low_hint")))
+    elif answered:
+        blocks.append(Paragraph(copy("summary.all_well")))
+    waiting = [m.display_name for m in asked_sellers if m.id not in by_member]
+    if waiting:
+        blocks.append(Note(copy("summary.waiting", names=copy.join(waiting))))
+    return Message(summary=headline, blocks=tuple(blocks))
+
+
+async def show_summary(*, store: Store, seat: Membership, now: datetime) -> Reply:
+    """A leader's `/pepptalk checkin`: today's summary, right now."""
+    day = now.astimezone(member_zone(seat.member, seat.team)).date()
+    message = await compose_summary(
+        store=store, team=seat.team, day=day, skip_if_nobody_asked=False
+    )
+    return Reply(message=message)
+
+
+async def claim_summaries(*, store: Store, now: datetime) -> int:
+    """Queue every leader summary that is due at `now`; returns how many were newly queued."""
+    due: list[NewDelivery] = []
+    for team, members in await store.teams_with_members():
+        delay = timedelta(minutes=team.summary_delay_minutes)
+        for leader in (m for m in members if m.role == LEADER):
+            day = window_day(
+                now, team.checkin_time, member_zone(leader, team), after=delay, length=CATCH_UP
+            )
+            if day is not None and is_workday(team, day):
+                due.append(
+                    NewDelivery(
+                        workspace_id=team.workspace_id,
+                        team_id=team.id,
+                        member_id=leader.id,
+                        kind=KIND,
+                        local_date=day,
+                        due_at=now,
+                    )
+                )
+    return await store.claim(due)
+
+
+async def compose_summary_delivery(*, store: Store, job: DeliveryJob) -> Message | None:
+    """The summary for a queued delivery; None when nobody was asked that day."""
+    if job.member.removed_at is not None:
+        return None
+    return await compose_summary(
+        store=store, team=job.team, day=job.delivery.local_date, skip_if_nobody_asked=True
+    )
