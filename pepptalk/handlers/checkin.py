@@ -235,7 +235,7 @@ def checkin_day(team: Team, member: Member, now: datetime) -> date | None:
     return day
 
 
-async def claim_checkins(*, store: Store, now: datetime) -> int:
+async def claim_checkins(*, store: Store, now: datetime, queued_at: datetime | None = None) -> int:
     """Queue every check-in that is due at `now`; returns how many were newly queued."""
     due = [
         NewDelivery(
@@ -244,7 +244,7 @@ async def claim_checkins(*, store: Store, now: datetime) -> int:
             member_id=member.id,
             kind=KIND,
             local_date=day,
-            due_at=now,
+            due_at=queued_at or now,
         )
         for team, members in await store.teams_with_members()
         for member in members

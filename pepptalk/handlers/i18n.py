@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
-from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -47,11 +47,11 @@ class Copy:
         """The text for `key`, with its {placeholders} filled in."""
         return self._texts[key].format(**values)
 
-    def date(self, day: date) -> str:
+    def date(self, day: dt.date) -> str:
         """A date as people write it in this language, weekday first."""
         return str(format_date(day, format="full", locale=self.locale))
 
-    def short_date(self, day: date) -> str:
+    def short_date(self, day: dt.date) -> str:
         """A date without the weekday."""
         return str(format_date(day, format="long", locale=self.locale))
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -76,6 +77,7 @@ class Team(Base):
     language: Mapped[str] = mapped_column(String(2), default="en")
     country: Mapped[str | None] = mapped_column(String(2), nullable=True)
     channel_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
     meeting: Mapped[str | None] = mapped_column(String(9), nullable=True)
     leader_sells: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -92,8 +94,8 @@ class Member(Base):
             "workspace_id",
             "user_id",
             unique=True,
-            sqlite_where="removed_at IS NULL",  # type: ignore[arg-type]
-            postgresql_where="removed_at IS NULL",  # type: ignore[arg-type]
+            sqlite_where=text("removed_at IS NULL"),
+            postgresql_where=text("removed_at IS NULL"),
         ),
         Index("ix_members_team_id", "team_id"),
     )

@@ -76,7 +76,7 @@ async def show_summary(*, store: Store, seat: Membership, now: datetime) -> Repl
     return Reply(message=message)
 
 
-async def claim_summaries(*, store: Store, now: datetime) -> int:
+async def claim_summaries(*, store: Store, now: datetime, queued_at: datetime | None = None) -> int:
     """Queue every leader summary that is due at `now`; returns how many were newly queued."""
     due: list[NewDelivery] = []
     for team, members in await store.teams_with_members():
@@ -93,7 +93,7 @@ async def claim_summaries(*, store: Store, now: datetime) -> int:
                         member_id=leader.id,
                         kind=KIND,
                         local_date=day,
-                        due_at=now,
+                        due_at=queued_at or now,
                     )
                 )
     return await store.claim(due)

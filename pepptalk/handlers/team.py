@@ -33,7 +33,7 @@ from pepptalk.handlers.store import Membership, Store
 
 NAME_MAX = 80
 # Platforms hand channel mentions over as <#ID> or <#ID|name>.
-CHANNEL_MENTION = re.compile(r"^<#([A-Za-z0-9_:.@-]+)(?:\|[^>]*)?>$")
+CHANNEL_MENTION = re.compile(r"^<#([A-Za-z0-9_:.@-]+)(?:\|([^>]*))?>$")
 
 
 @dataclass(frozen=True)
@@ -139,62 +139,73 @@ async def remove_sellers(
     return text_reply(" ".join(lines))
 
 
-def _yes_no(text: str) -> bool | None:
+def _yes_no(text: str) -> dict[str, object] | None:
     word = text.strip().lower()
     if word in ("yes", "y", "true", "on", "ja", "j"):
-        return True
+        return {"leader_sells": True}
     if word in ("no", "n", "false", "off", "nei", "nej"):
-        return False
+        return {"leader_sells": False}
     return None
 
 
-def _meeting(text: str) -> str | None:
+def _meeting(text: str) -> dict[str, object] | None:
     parts = text.lower().split()
     if len(parts) != 2 or parts[0][:3] not in DAY_NAMES or len(parts[0]) < 3:
         return None
     at = parse_time(parts[1])
-    return f"{parts[0][:3]} {at}" if at else None
+    return {"meeting": f"{parts[0][:3]} {at}"} if at else None
+
+
+def _channel(text: str) -> dict[str, object] | None:
+    match = CHANNEL_MENTION.match(text.strip())
+    if not match:
+        return None
+    return {"channel_id": match.group(1), "channel_name": (match.group(2) or match.group(1))[:80]}
+
+
+def _one(
+    column: str, parse: Callable[[str], str | None]
+) -> Callable[[str], dict[str, object] | None]:
+    def parse_into(text: str) -> dict[str, object] | None:
+        value = parse(text)
+        return None if value is None else {column: value or None}
+
+    return parse_into
+
+
+def _language(text: str) -> str | None:
+    word = text.strip().lower()
+    return word if word in LANGUAGES else None
+
+
+def _days(text: str) -> str | None:
+    days = parse_days(text)
+    return ",".join(days) if days else None
+
+
+def _country(text: str) -> str | None:
+    # "none" clears it: an empty string is stored as NULL by _one.
+    return "" if text.strip().lower() == "none" else parse_country(text)
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One `team set` key: the column it changes, how to read the value, and the error when bad."""
+    """One `team set` key: its label, how to read the value into columns, and the error when bad."""
 
-    column: str
     label: str
-    parse: Callable[[str], object | None]
+    parse: Callable[[str], dict[str, object] | None]
     error: str
 
 
-def _channel(text: str) -> str | None:
-    match = CHANNEL_MENTION.match(text.strip())
-    return match.group(1) if match else None
-
-
 SETTINGS: dict[str, Setting] = {
-    "checkin": Setting("checkin_time", "team.checkin", parse_time, "errors.bad_time"),
-    "days": Setting(
-        "workdays",
-        "team.days",
-        lambda v: ",".join(days) if (days := parse_days(v)) else None,
-        "errors.bad_days",
-    ),
-    "timezone": Setting("timezone", "team.timezone", parse_timezone, "errors.bad_timezone"),
-    "language": Setting(
-        "language",
-        "team.language",
-        lambda v: v.strip().lower() if v.strip().lower() in LANGUAGES else None,
-        "errors.bad_language",
-    ),
-    "country": Setting(
-        "country",
-        "team.country",
-        lambda v: "" if v.strip().lower() == "none" else parse_country(v),
-        "errors.bad_country",
-    ),
-    "channel": Setting("channel_id", "team.channel", _channel, "errors.bad_channel"),
-    "meeting": Setting("meeting", "team.meeting", _meeting, "errors.bad_meeting"),
-    "sells": Setting("leader_sells", "team.sells", _yes_no, "errors.bad_yes_no"),
+    "checkin": Setting("team.checkin", _one("checkin_time", parse_time), "errors.bad_time"),
+    "days": Setting("team.days", _one("workdays", _days), "errors.bad_days"),
+    "timezone": Setting("team.timezone", _one("timezone", parse_timezone), "errors.bad_timezone"),
+    "language": Setting("team.language", _one("language", _language), "errors.bad_language"),
+    "country": Setting("team.country", _one("country", _country), "errors.bad_country"),
+    "channel": Setting("team.channel", _channel, "errors.bad_channel"),
+    "meeting": Setting("team.meeting", _meeting, "errors.bad_meeting"),
+    "sells": Setting("team.sells", _yes_no, "errors.bad_yes_no"),
 }
 
 
@@ -203,24 +214,19 @@ async def change_setting(*, store: Store, seat: Membership, key: str, value: str
     copy = copy_for(seat.team.language)
     setting = SETTINGS.get(key.lower())
     if setting is None:
-        return text_reply(copy("errors.bad_setting", value=key, settings=", ".join(SETTINGS)))
+        return text_reply(copy("errors.bad_setting", value=key[:40], settings=", ".join(SETTINGS)))
     if not value.strip():
-        return text_reply(copy("errors.usage", usage=f"/pepptalk team set {key} …"))
-    parsed = setting.parse(value)
-    if parsed is None:
-        return text_reply(copy(setting.error, value=value))
-    stored = None if parsed == "" else parsed
-    await store.update_team(seat.team.id, **{setting.column: stored})
+        return text_reply(copy("errors.usage", usage=f"/pepptalk team set {key.lower()} …"))
+    columns = setting.parse(value)
+    if columns is None:
+        return text_reply(copy(setting.error, value=value[:60]))
+    await store.update_team(seat.team.id, **columns)
+    for column, stored in columns.items():
+        setattr(seat.team, column, stored)
     # Answer in the new language when the language is what changed.
-    copy = copy_for(str(stored)) if setting.column == "language" else copy
-    setattr(seat.team, setting.column, stored)
-    return text_reply(
-        copy(
-            "team.setting_saved",
-            setting=copy(setting.label),
-            value=setting_text(copy, seat.team, key),
-        )
-    )
+    copy = copy_for(seat.team.language)
+    shown = setting_text(copy, seat.team, key.lower())
+    return text_reply(copy("team.setting_saved", setting=copy(setting.label), value=shown))
 
 
 def setting_text(copy: Copy, team: Team, key: str) -> str:
@@ -236,7 +242,7 @@ def setting_text(copy: Copy, team: Team, key: str) -> str:
     if key == "country":
         return team.country or copy("team.country_none")
     if key == "channel":
-        return f"<#{team.channel_id}>" if team.channel_id else copy("team.not_set")
+        return f"#{team.channel_name}" if team.channel_id else copy("team.not_set")
     if key == "meeting":
         if not team.meeting:
             return copy("team.not_set")

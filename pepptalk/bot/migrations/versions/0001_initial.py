@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=2), nullable=False),
         sa.Column("country", sa.String(length=2), nullable=True),
         sa.Column("channel_id", sa.String(length=64), nullable=True),
+        sa.Column("channel_name", sa.String(length=80), nullable=True),
         sa.Column("meeting", sa.String(length=9), nullable=True),
         sa.Column("leader_sells", sa.Boolean(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

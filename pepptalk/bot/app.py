@@ -1,0 +1,84 @@
+"""The one place Pepptalk is put together, so tests can build it whole with fakes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from pepptalk.bot.config import Settings
+from pepptalk.bot.db import create_engine, create_store, migrate
+from pepptalk.bot.services import Clock, Services, system_clock
+from pepptalk.bot.slack.app import create_bolt_app
+from pepptalk.bot.slack.chat import SlackChat
+from pepptalk.bot.web import create_web_app
+from pepptalk.handlers.messages import Message
+from pepptalk.handlers.ports import Chat, DeliveryError, SentMessage, UserProfile
+
+
+@dataclass
+class Pepptalk:
+    """Everything a running Pepptalk is made of."""
+
+    settings: Settings
+    engine: AsyncEngine
+    services: Services
+    bolt: AsyncApp | None
+    web: web.Application
+
+    async def close(self) -> None:
+        """Release connections."""
+        await self.engine.dispose()
+
+
+class NoChat:
+    """The chat when no platform is configured: sends wait in the outbox for one to be set."""
+
+    async def send_direct(
+        self, *, workspace_id: str, user_id: str, message: Message
+    ) -> SentMessage:
+        """Refuse for now; the delivery is retried later."""
+        raise DeliveryError("no chat platform configured", permanent=False)
+
+    async def find_user(self, *, workspace_id: str, user_id: str) -> UserProfile | None:
+        """Nobody is known without a platform."""
+        return None
+
+
+def slack_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client, pointed at SLACK_API_URL."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+
+
+async def create_app(
+    settings: Settings, *, clock: Clock = system_clock, chat: Chat | None = None
+) -> Pepptalk:
+    """Build Pepptalk: database (migrated), services, the Slack app, the web server."""
+    engine = create_engine(settings.async_database_url)
+    await migrate(engine)
+    store = create_store(engine)
+    bolt: AsyncApp | None = None
+    client = slack_client(settings)
+    if settings.slack_enabled:
+        chat = chat or SlackChat(client)
+    services = Services(store=store, chat=chat or NoChat(), clock=clock)
+    secret = settings.slack_signing_secret
+    if settings.slack_enabled:
+        bolt = create_bolt_app(
+            client=client,
+            signing_secret=secret.get_secret_value() if secret else None,
+            services=services,
+        )
+    # Without a signing secret nothing could prove a request came from Slack: no HTTP route then.
+    http_bolt = bolt if secret is not None else None
+    return Pepptalk(
+        settings=settings,
+        engine=engine,
+        services=services,
+        bolt=bolt,
+        web=create_web_app(services=services, bolt=http_bolt),
+    )

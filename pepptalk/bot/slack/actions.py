@@ -1,0 +1,49 @@
+"""Button presses in Pepptalk's messages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from pepptalk.bot.services import Services
+from pepptalk.bot.slack.render import action_name
+from pepptalk.bot.slack.replies import guarded, send_reply, user_and_team
+from pepptalk.handlers.actions import BUTTON_ACTIONS, press_button
+from pepptalk.handlers.ports import Actor
+
+_OURS = re.compile(r"^(" + "|".join(sorted(BUTTON_ACTIONS)) + r")(#\d+)?$")
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Listen for Pepptalk's buttons."""
+
+    async def handle_button(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        user_id, workspace_id = user_and_team(body)
+        actor = Actor(workspace_id=workspace_id, user_id=user_id, platform="slack")
+        reply = await guarded(
+            lambda: press_button(
+                store=services.store,
+                actor=actor,
+                action=action_name(str(action.get("action_id", ""))),
+                group=str(action.get("block_id", "")),
+                value=str(action.get("value", "")),
+                now=services.clock(),
+            ),
+            what="a button",
+        )
+        await send_reply(
+            reply,
+            respond=respond,
+            client=client,
+            trigger_id=body.get("trigger_id"),
+            response_url=body.get("response_url"),
+        )
+
+    app.action(_OURS)(handle_button)

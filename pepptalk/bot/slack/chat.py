@@ -1,0 +1,98 @@
+"""The Slack Web API as the habits' Chat: direct messages and the user directory."""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from pepptalk.bot.slack.render import render_message
+from pepptalk.handlers.messages import Message
+from pepptalk.handlers.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
+
+log = logging.getLogger(__name__)
+
+# Errors that will not go away by trying again: the person or the install is gone or misconfigured.
+PERMANENT_ERRORS = frozenset(
+    {
+        "account_inactive",
+        "channel_not_found",
+        "invalid_auth",
+        "invalid_blocks",
+        "is_archived",
+        "messages_tab_disabled",
+        "msg_too_long",
+        "not_authed",
+        "not_in_channel",
+        "token_revoked",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "no_text",
+    }
+)
+
+
+def _retry_after(error: SlackApiError) -> float:
+    try:
+        return max(float(error.response.headers.get("Retry-After", "1")), 0.0)
+    except (TypeError, ValueError):
+        return 1.0
+
+
+class SlackChat:
+    """Sends and looks up through one workspace's bot token."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def send_direct(
+        self, *, workspace_id: str, user_id: str, message: Message
+    ) -> SentMessage:
+        """Post a DM (posting to a user id lands in the app's Messages tab with them)."""
+        try:
+            response = await self.client.chat_postMessage(
+                channel=user_id, **render_message(message)
+            )
+        except SlackApiError as error:
+            if error.response.status_code == 429:
+                raise RateLimitedError(_retry_after(error)) from error
+            code = str(error.response.get("error", "unknown_error"))
+            raise DeliveryError(code, permanent=code in PERMANENT_ERRORS) from error
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise DeliveryError(f"network: {error!r}"[:200], permanent=False) from error
+        return SentMessage(channel=str(response["channel"]), ref=str(response["ts"]))
+
+    async def find_user(self, *, workspace_id: str, user_id: str) -> UserProfile | None:
+        """A person's name and time zone from users.info; None when Slack does not know them."""
+        try:
+            response = await self.client.users_info(user=user_id)
+        except SlackApiError as error:
+            if error.response.get("error") in ("user_not_found", "invalid_arguments"):
+                return None
+            raise
+        return profile_of(response["user"])
+
+
+def profile_of(user: dict[str, object]) -> UserProfile | None:
+    """A UserProfile from a Slack user object (as in users.info or a user_change event)."""
+    if user.get("deleted"):
+        return None
+    raw_profile = user.get("profile")
+    profile: dict[str, object] = raw_profile if isinstance(raw_profile, dict) else {}
+    name = (
+        profile.get("display_name")
+        or profile.get("real_name")
+        or user.get("real_name")
+        or user.get("name")
+        or user.get("id")
+    )
+    tz = user.get("tz")
+    return UserProfile(
+        user_id=str(user.get("id")),
+        name=str(name)[:120],
+        timezone=tz if isinstance(tz, str) else None,
+        is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
+    )

@@ -1,0 +1,45 @@
+"""Submitted modals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from pepptalk.bot.services import Services
+from pepptalk.bot.slack.render import form_metadata, form_values
+from pepptalk.bot.slack.replies import guarded, send_reply, user_and_team
+from pepptalk.handlers.actions import FORM_ACTIONS, submit_form
+from pepptalk.handlers.ports import Actor
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Listen for Pepptalk's forms."""
+
+    async def handle_submission(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        user_id, workspace_id = user_and_team(body)
+        context, response_url = form_metadata(view)
+        actor = Actor(workspace_id=workspace_id, user_id=user_id, platform="slack")
+        # The ack has to wait for the handler: only the ack can keep the modal open with errors.
+        reply = await guarded(
+            lambda: submit_form(
+                store=services.store,
+                actor=actor,
+                action=str(view.get("callback_id", "")),
+                context=context,
+                values=form_values(view),
+                now=services.clock(),
+            ),
+            what="a form",
+        )
+        if reply.form_errors:
+            await ack(response_action="errors", errors=reply.form_errors)
+            return
+        await ack()
+        await send_reply(reply, respond=None, client=client, response_url=response_url)
+
+    for action in FORM_ACTIONS:
+        app.view(action)(handle_submission)

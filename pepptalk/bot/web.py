@@ -1,0 +1,54 @@
+"""The one HTTP server: Slack's endpoint and the health check."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy.exc import SQLAlchemyError
+
+from pepptalk.bot.services import Services
+
+log = logging.getLogger(__name__)
+# Slack's payloads are small; a bigger body is not from Slack.
+MAX_BODY = 1024 * 1024
+
+
+@web.middleware
+async def no_server_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A request we cannot read gets a 400, never a 500 with a traceback."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+        log.warning("bad request to %s: %r", request.path, error)
+        return web.json_response({"ok": False, "error": "bad_request"}, status=400)
+
+
+def create_web_app(*, services: Services, bolt: AsyncApp | None) -> web.Application:
+    """The aiohttp application with every route Pepptalk serves."""
+    app = web.Application(middlewares=[no_server_errors], client_max_size=MAX_BODY)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        try:
+            await services.store.ping()
+        except (SQLAlchemyError, OSError) as error:
+            log.error("health check: database unreachable: %r", error)
+            return web.json_response({"ok": False, "database": "unreachable"}, status=503)
+        return web.json_response({"ok": True, "database": "ok", "slack": bolt is not None})
+
+    app.router.add_get("/healthz", healthz)
+    if bolt is not None:
+
+        async def slack_events(request: web.Request) -> web.Response:
+            bolt_request = await to_bolt_request(request)
+            return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+
+        app.router.add_post("/slack/events", slack_events)
+    return app
