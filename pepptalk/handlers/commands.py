@@ -77,6 +77,19 @@ async def run_command(*, store: Store, chat: Chat, actor: Actor, text: str, now:
 _KNOWN = {"team", "checkin", "note", "pause", "resume"}
 
 
+async def answer_direct_message(
+    *, store: Store, chat: Chat, actor: Actor, text: str, now: datetime
+) -> Reply:
+    """Words written straight to Pepptalk: a command when it starts like one, else today's note."""
+    words = tokens(text.removeprefix("/pepptalk").strip())
+    if not words or words[0].lower() in _KNOWN | {"help"}:
+        return await run_command(store=store, chat=chat, actor=actor, text=" ".join(words), now=now)
+    seat = await store.membership(actor.workspace_id, actor.user_id)
+    if seat is None:
+        return text_reply(copy_for("en")("errors.no_team"))
+    return await checkin.add_note(store=store, seat=seat, text=text, now=now)
+
+
 async def _team_command(
     *, store: Store, chat: Chat, seat: Membership, words: list[str], text: str, now: datetime
 ) -> Reply:

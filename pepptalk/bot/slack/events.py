@@ -9,7 +9,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack.chat import profile_of
-from pepptalk.bot.slack.render import render_home
+from pepptalk.bot.slack.render import render_home, render_message
+from pepptalk.bot.slack.replies import guarded
+from pepptalk.handlers.commands import answer_direct_message
+from pepptalk.handlers.ports import Actor
 from pepptalk.handlers.team import help_message
 
 
@@ -40,11 +43,32 @@ def register(app: AsyncApp, services: Services) -> None:
         if message is not None:
             await client.views_publish(user_id=user_id, view=render_home(message))
 
+    async def handle_direct_message(
+        event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        # Only what a person writes to Pepptalk in its DM: no edits, joins or bot echoes.
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        actor = Actor(
+            workspace_id=str(body.get("team_id", "")),
+            user_id=str(event.get("user", "")),
+            platform="slack",
+        )
+        reply = await guarded(
+            lambda: answer_direct_message(
+                store=services.store,
+                chat=services.chat,
+                actor=actor,
+                text=str(event.get("text") or ""),
+                now=services.clock(),
+            ),
+            what="a direct message",
+        )
+        if reply.message is not None:
+            await client.chat_postMessage(
+                channel=str(event.get("channel")), **render_message(reply.message)
+            )
+
     app.event("user_change")(handle_user_change)
     app.event("app_home_opened")(handle_home_opened)
-    # Pepptalk does not read channel messages; acknowledging them keeps Slack from retrying.
-    app.event("message")(_ignore)
-
-
-async def _ignore() -> None:
-    return None
+    app.event("message")(handle_direct_message)

@@ -73,8 +73,8 @@ def upgrade() -> None:
             "uq_members_active_user",
             ["workspace_id", "user_id"],
             unique=True,
-            sqlite_where="removed_at IS NULL",
-            postgresql_where="removed_at IS NULL",
+            sqlite_where=sa.text("removed_at IS NULL"),
+            postgresql_where=sa.text("removed_at IS NULL"),
         )
 
     op.create_table(
@@ -155,8 +155,8 @@ def downgrade() -> None:
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_members_active_user",
-            sqlite_where="removed_at IS NULL",
-            postgresql_where="removed_at IS NULL",
+            sqlite_where=sa.text("removed_at IS NULL"),
+            postgresql_where=sa.text("removed_at IS NULL"),
         )
         batch_op.drop_index("ix_members_team_id")
 

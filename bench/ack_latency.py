@@ -1,0 +1,275 @@
+"""Slash-command ack latency: Pepptalk's /slack/events against a bare Bolt app that only acks.
+
+Both servers run in this process on 127.0.0.1, with their Web API client pointed at the local
+FakeSlackApi. Each request is a signed `/pepptalk help`; the time measured is from sending the
+request to reading the HTTP response, which is when Slack would see the ack.
+
+    .venv/bin/python bench/ack_latency.py [--requests 500] [--concurrency 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+from aiohttp import web  # noqa: E402
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request  # noqa: E402
+from slack_bolt.async_app import AsyncAck, AsyncApp  # noqa: E402
+from slack_sdk.signature import SignatureVerifier  # noqa: E402
+from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
+
+from pepptalk.bot.app import create_app  # noqa: E402
+from pepptalk.bot.config import Settings  # noqa: E402
+from tests.fakes.slack_api import TOKEN, WORKSPACE, FakeSlackApi  # noqa: E402
+
+SECRET = "bench-signing-secret"
+WARMUP = 20
+
+
+@dataclass(frozen=True)
+class Result:
+    """Latencies (seconds) of one run, and how long the whole run took."""
+
+    latencies: list[float]
+    wall: float
+
+    def percentile(self, p: float) -> float:
+        """The p-th percentile (nearest rank), in seconds."""
+        ordered = sorted(self.latencies)
+        rank = min(len(ordered), max(1, math.ceil(p / 100 * len(ordered))))
+        return ordered[rank - 1]
+
+    @property
+    def p50(self) -> float:
+        return self.percentile(50)
+
+    @property
+    def p99(self) -> float:
+        return self.percentile(99)
+
+    @property
+    def max(self) -> float:
+        return max(self.latencies)
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.wall
+
+    def line(self, name: str) -> str:
+        """One printable row."""
+        return (
+            f"{name:<10} n={len(self.latencies):<5} p50={self.p50 * 1000:7.2f} ms  "
+            f"p99={self.p99 * 1000:7.2f} ms  max={self.max * 1000:7.2f} ms  "
+            f"{self.rate:8.1f} req/s"
+        )
+
+
+def signed_command(fake: FakeSlackApi, i: int) -> tuple[bytes, dict[str, str]]:
+    """A `/pepptalk help` body and headers, signed the way Slack signs them."""
+    body = urlencode(
+        {
+            "token": "verification-token-unused",
+            "team_id": WORKSPACE,
+            "team_domain": "pepptalk-test",
+            "channel_id": "D0BENCH",
+            "user_id": f"UBENCH{i:05d}",
+            "user_name": f"bench{i}",
+            "command": "/pepptalk",
+            "text": "help",
+            "response_url": fake.response_url(f"r{i}"),
+            "trigger_id": f"{i}.1.bench",
+        }
+    )
+    timestamp = str(int(time.time()))
+    signature = SignatureVerifier(SECRET).generate_signature(timestamp=timestamp, body=body)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature,
+    }
+    return body.encode(), headers
+
+
+@asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[str]:
+    """Serve an aiohttp app on 127.0.0.1, a free port; yields its /slack/events URL."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None
+    port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+    try:
+        yield f"http://127.0.0.1:{port}/slack/events"
+    finally:
+        await runner.cleanup()
+
+
+def bare_web_app(fake: FakeSlackApi) -> web.Application:
+    """The smallest Bolt app: same secret and client, `/pepptalk` only acks."""
+    bolt = AsyncApp(
+        client=AsyncWebClient(token=TOKEN, base_url=fake.base_url, timeout=10),
+        signing_secret=SECRET,
+    )
+
+    @bolt.command("/pepptalk")
+    async def only_ack(ack: AsyncAck) -> None:
+        await ack()
+
+    async def slack_events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    app = web.Application()
+    app.router.add_post("/slack/events", slack_events)
+    return app
+
+
+async def hammer(
+    session: aiohttp.ClientSession,
+    url: str,
+    fake: FakeSlackApi,
+    *,
+    first: int,
+    count: int,
+    concurrency: int,
+) -> Result:
+    """Send `count` signed commands, `concurrency` at a time; time each until its response."""
+    slots = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+
+    async def one(i: int) -> None:
+        body, headers = signed_command(fake, i)
+        async with slots:
+            started = time.perf_counter()
+            async with session.post(url, data=body, headers=headers) as response:
+                await response.read()
+                elapsed = time.perf_counter() - started
+            if response.status != 200:
+                raise RuntimeError(f"request {i}: HTTP {response.status}")
+            latencies.append(elapsed)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(first, first + count)))
+    return Result(latencies=latencies, wall=time.perf_counter() - started)
+
+
+async def wait_until(done: Callable[[], bool], *, timeout: float = 30.0) -> bool:
+    """Poll until `done()` or the timeout; whether it got done."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def measure(
+    name: str,
+    make_app: Callable[[], Awaitable[web.Application]],
+    fake: FakeSlackApi,
+    *,
+    requests: int,
+    concurrency: int,
+    expect_responses: bool,
+) -> Result:
+    """Warm a server up, then time `requests` commands against it."""
+    app = await make_app()
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with serving(app) as url, aiohttp.ClientSession(connector=connector) as session:
+        before = len(fake.responses)
+        await hammer(session, url, fake, first=0, count=WARMUP, concurrency=concurrency)
+        result = await hammer(
+            session, url, fake, first=WARMUP, count=requests, concurrency=concurrency
+        )
+        if expect_responses:
+            # Let every background respond() land before the server goes away.
+            wanted = before + WARMUP + requests
+            if not await wait_until(lambda: len(fake.responses) >= wanted):
+                print(f"{name}: only {len(fake.responses) - before} of "
+                      f"{WARMUP + requests} replies reached the response_url")
+    return result
+
+
+async def main(requests: int, concurrency: int) -> None:
+    """Run both servers and print the comparison."""
+    fake = await FakeSlackApi().start()
+    with tempfile.TemporaryDirectory(prefix="pepptalk-bench-") as tmp:
+        settings = Settings(
+            database_url=f"sqlite:///{Path(tmp) / 'pepptalk.db'}",
+            slack_bot_token=TOKEN,
+            slack_signing_secret=SECRET,
+            slack_api_url=fake.base_url,
+        )
+        pepptalk = await create_app(settings)
+
+        async def pepptalk_app() -> web.Application:
+            return pepptalk.web
+
+        async def bare_app() -> web.Application:
+            return bare_web_app(fake)
+
+        try:
+            print(
+                f"{requests} signed `/pepptalk help` requests, {concurrency} concurrent, "
+                f"after {WARMUP} warm-up requests each"
+            )
+            ours = await measure(
+                "pepptalk",
+                pepptalk_app,
+                fake,
+                requests=requests,
+                concurrency=concurrency,
+                expect_responses=True,
+            )
+            print(ours.line("pepptalk"))
+            bare = await measure(
+                "bare",
+                bare_app,
+                fake,
+                requests=requests,
+                concurrency=concurrency,
+                expect_responses=False,
+            )
+            print(bare.line("bare bolt"))
+            print(
+                f"ratio pepptalk/bare: p50 {ours.p50 / bare.p50:.2f}x, "
+                f"p99 {ours.p99 / bare.p99:.2f}x"
+            )
+            print(
+                f"replies posted to response_url: {len(fake.responses)}, "
+                f"block violations: {len(fake.violations)}"
+            )
+        finally:
+            await pepptalk.close()
+            await fake.stop()
+
+
+def cli() -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=500, help="timed requests per server")
+    parser.add_argument("--concurrency", type=int, default=50, help="requests in flight")
+    args = parser.parse_args()
+    if args.requests < 1 or args.concurrency < 1:
+        parser.error("--requests and --concurrency must be at least 1")
+    return args
+
+
+if __name__ == "__main__":
+    options = cli()
+    asyncio.run(main(options.requests, options.concurrency))
