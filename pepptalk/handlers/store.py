@@ -448,7 +448,7 @@ class Store:
             rows = await session.execute(
                 select(Delivery.status, func.count()).group_by(Delivery.status)
             )
-            return {status: count for status, count in rows.tuples()}
+            return {str(status): int(count) for status, count in rows}
 
     # --- platform events ---------------------------------------------------------------------
 

@@ -1,0 +1,176 @@
+"""The morning check-in: who is asked when, answering, changing, notes and pauses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pepptalk.handlers.actions import press_button, submit_form
+from pepptalk.handlers.checkin import MOOD_ACTION, NOTE_ACTION, NOTE_FORM, claim_checkins
+from pepptalk.handlers.messages import Buttons, Reply
+from pepptalk.handlers.outbox import deliver_pending
+from pepptalk.handlers.store import Store
+from tests.fakes.chat import FakeChat
+from tests.fakes.clock import FakeClock
+from tests.handlers.helpers import WORKSPACE, Team, actor, words
+
+MONDAY = "2026-11-23"
+
+
+@pytest.fixture
+async def team(store: Store, chat: FakeChat, clock: FakeClock) -> Team:
+    team = Team(store, chat, clock)
+    await team.create({"UANNA": "Europe/Oslo", "UBJORN": "America/New_York", "UCARL": None})
+    return team
+
+
+async def send_checkins(team: Team, at: datetime) -> int:
+    team.clock.set(at)
+    await claim_checkins(store=team.store, now=at)
+    report = await deliver_pending(store=team.store, chat=team.chat, clock=team.clock)
+    return report.sent
+
+
+async def tap(team: Team, user_id: str, mood: str, day: str = MONDAY) -> Reply:
+    return await press_button(
+        store=team.store,
+        actor=actor(user_id),
+        action=MOOD_ACTION,
+        group=f"checkin:{day}",
+        value=mood,
+        now=team.clock(),
+    )
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+async def test_each_seller_is_asked_at_checkin_time_in_their_own_zone(team: Team) -> None:
+    assert await send_checkins(team, utc("2026-11-23T07:29")) == 0  # 08:29 in Oslo
+    assert await send_checkins(team, utc("2026-11-23T07:30")) == 2  # Anna, and Carl (team zone)
+    assert {s.user_id for s in team.chat.sent} == {"UANNA", "UCARL"}
+    assert await send_checkins(team, utc("2026-11-23T13:30")) == 1  # 08:30 in New York
+    assert team.chat.to("UBJORN")
+    assert not team.chat.to("ULEAD")
+
+
+async def test_the_checkin_has_five_moods_and_says_who_sees_the_answer(team: Team) -> None:
+    await send_checkins(team, utc("2026-11-23T07:30"))
+    message = team.chat.to("UANNA")[0].message
+    rows = [b for b in message.blocks if isinstance(b, Buttons)]
+    assert [b.value for b in rows[0].buttons] == ["1", "2", "3", "4", "5"]
+    assert rows[1].buttons[0].action == NOTE_ACTION
+    assert "Only you and Kari Nordmann see your answer" in words(message)
+
+
+async def test_a_job_run_any_number_of_times_sends_once(team: Team) -> None:
+    for minute in range(30, 40):
+        await send_checkins(team, utc(f"2026-11-23T07:{minute}"))
+    await send_checkins(team, utc("2026-11-23T07:31"))
+    assert sorted(s.user_id for s in team.chat.sent) == ["UANNA", "UCARL"]
+
+
+async def test_no_checkin_on_weekends_holidays_or_when_paused(team: Team) -> None:
+    assert await send_checkins(team, utc("2026-11-28T07:30")) == 0  # Saturday
+    assert await send_checkins(team, utc("2026-12-25T07:30")) == 0  # Christmas Day in Norway
+    await team.say("ULEAD", "team set country none")
+    assert await send_checkins(team, utc("2026-12-25T07:30")) == 2
+    await team.say("UANNA", "pause until 2026-12-29")
+    assert await send_checkins(team, utc("2026-12-28T07:30")) == 1
+    assert await send_checkins(team, utc("2026-12-30T07:30")) == 2  # the pause ran out
+
+
+async def test_pause_and_resume(team: Team) -> None:
+    assert "paused" in await team.say("UANNA", "pause")
+    assert await send_checkins(team, utc("2026-11-23T07:30")) == 1
+    assert "Welcome back" in await team.say("UANNA", "resume")
+    assert "were not paused" in await team.say("UANNA", "resume")
+    assert "isn't a date" in await team.say("UANNA", "pause until tomorrow")
+    assert "already passed" in await team.say("UANNA", "pause until 2026-01-01")
+    assert "Try: /pepptalk pause until" in await team.say("UANNA", "pause for a while")
+    assert "nothing to pause" in await team.say("ULEAD", "pause")
+
+
+async def test_tapping_records_the_mood_and_a_second_tap_changes_it(team: Team) -> None:
+    reply = await tap(team, "UANNA", "2")
+    assert reply.replace
+    assert "You picked 😕 Low" in words(reply)
+    reply = await tap(team, "UANNA", "4")
+    assert "You picked 🙂 Good" in words(reply)
+    chosen = [b for b in reply.message.blocks if isinstance(b, Buttons)][0]  # type: ignore[union-attr]
+    assert [b.value for b in chosen.buttons if b.selected] == ["4"]
+    seat = await team.store.membership(WORKSPACE, "UANNA")
+    checkin = await team.store.checkin(member_id=seat.member.id, local_date=team.clock().date())  # type: ignore[union-attr]
+    assert checkin is not None and checkin.mood == 4
+
+
+async def test_bad_taps_get_a_clear_answer_and_store_nothing(team: Team) -> None:
+    assert "didn't carry a mood" in words(await tap(team, "UANNA", "7"))
+    assert "didn't carry a mood" in words(await tap(team, "UANNA", "x"))
+    assert "has closed" in words(await tap(team, "UANNA", "3", day="2026-11-20"))
+    assert "for sellers" in words(await tap(team, "ULEAD", "3"))
+    assert "not in a team" in words(await tap(team, "USTRANGER", "3"))
+    seat = await team.store.membership(WORKSPACE, "UANNA")
+    assert await team.store.checkin(member_id=seat.member.id, local_date=team.clock().date()) is None  # type: ignore[union-attr]
+
+
+async def test_a_note_needs_a_mood_then_the_form_saves_it(team: Team) -> None:
+    async def note_button() -> Reply:
+        return await press_button(
+            store=team.store,
+            actor=actor("UANNA"),
+            action=NOTE_ACTION,
+            group="checkin:2026-11-23:note",
+            value=MONDAY,
+            now=team.clock(),
+        )
+
+    assert "Tap a mood first" in words(await note_button())
+    await tap(team, "UANNA", "2")
+    form = (await note_button()).form
+    assert form is not None and form.context == MONDAY
+
+    async def submit(note: str, private: bool) -> Reply:
+        return await submit_form(
+            store=team.store,
+            actor=actor("UANNA"),
+            action=NOTE_FORM,
+            context=MONDAY,
+            values={"note": note, "private": private},
+            now=team.clock(),
+        )
+
+    too_long = await submit("x" * 501, False)
+    assert too_long.form_errors and "501 characters" in too_long.form_errors["note"]
+    saved = await submit("Missed the bus", False)
+    assert saved.replace and "Your note: Missed the bus" in words(saved)
+    private = await submit("Rough night", True)
+    assert "Your private note: Rough night" in words(private)
+
+
+async def test_note_command_and_its_bad_input(team: Team) -> None:
+    assert "Tap a mood first" in await team.say("UANNA", "note hello")
+    await tap(team, "UANNA", "3")
+    assert "write a line" in (await team.say("UANNA", "note   ")).lower()
+    assert "limit is 500" in await team.say("UANNA", "note " + "y" * 501)
+    assert "Note saved." in await team.say("UANNA", "note  Big   demo today ")
+    seat = await team.store.membership(WORKSPACE, "UANNA")
+    checkin = await team.store.checkin(member_id=seat.member.id, local_date=team.clock().date())  # type: ignore[union-attr]
+    assert checkin is not None and checkin.note == "Big   demo today"
+    assert "for sellers" in await team.say("ULEAD", "note hi")
+
+
+async def test_seller_checkin_command_shows_todays_checkin_with_the_answer(team: Team) -> None:
+    await tap(team, "UANNA", "5")
+    text = await team.say("UANNA", "checkin")
+    assert "How are you starting the day?" in text and "You picked 😄 Great" in text
+
+
+async def test_a_removed_seller_gets_nothing_queued_for_them(team: Team) -> None:
+    team.clock.set(utc("2026-11-23T07:30"))
+    await claim_checkins(store=team.store, now=team.clock())
+    await team.say("ULEAD", "team remove <@UANNA>")
+    await deliver_pending(store=team.store, chat=team.chat, clock=team.clock)
+    assert [s.user_id for s in team.chat.sent] == ["UCARL"]

@@ -1,0 +1,94 @@
+"""The outbox: nothing lost, nothing twice, polite under rate limits."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pepptalk.handlers.checkin import claim_checkins
+from pepptalk.handlers.models import FAILED, PENDING, SENT
+from pepptalk.handlers.outbox import deliver_pending
+from pepptalk.handlers.ports import DeliveryError, RateLimitedError
+from pepptalk.handlers.store import Store
+from tests.fakes.chat import FakeChat
+from tests.fakes.clock import FakeClock
+from tests.handlers.helpers import Team
+
+MONDAY_0830 = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
+SELLERS = {f"US{i:02d}": None for i in range(12)}
+
+
+@pytest.fixture
+async def team(store: Store, chat: FakeChat, clock: FakeClock) -> Team:
+    team = Team(store, chat, clock)
+    await team.create(SELLERS)
+    clock.set(MONDAY_0830)
+    assert await claim_checkins(store=store, now=clock()) == len(SELLERS)
+    return team
+
+
+class RecordingSleep:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
+
+
+async def test_rate_limits_pause_everyone_then_every_message_goes_once(team: Team) -> None:
+    team.chat.fail_next = [RateLimitedError(0.01), RateLimitedError(0.01)]
+    sleep = RecordingSleep()
+    report = await deliver_pending(store=team.store, chat=team.chat, clock=team.clock, sleep=sleep)
+    assert report.sent == len(SELLERS) and report.rate_limited == 2
+    assert sleep.waits, "the sender waited as the platform asked"
+    assert sorted(s.user_id for s in team.chat.sent) == sorted(SELLERS)
+    assert await team.store.delivery_counts() == {SENT: len(SELLERS)}
+
+
+async def test_permanent_errors_fail_and_transient_ones_are_retried_later(team: Team) -> None:
+    team.chat.fail_next = [
+        DeliveryError("account_inactive", permanent=True),
+        DeliveryError("internal_error", permanent=False),
+    ]
+    report = await deliver_pending(store=team.store, chat=team.chat, clock=team.clock)
+    assert (report.sent, report.failed, report.retried) == (len(SELLERS) - 2, 1, 1)
+    assert await team.store.delivery_counts() == {SENT: 10, FAILED: 1, PENDING: 1}
+    # Nothing more happens until the backoff has passed...
+    again = await deliver_pending(store=team.store, chat=team.chat, clock=team.clock)
+    assert again.sent == 0
+    team.clock.advance(minutes=1)
+    again = await deliver_pending(store=team.store, chat=team.chat, clock=team.clock)
+    assert again.sent == 1
+    assert await team.store.delivery_counts() == {SENT: 11, FAILED: 1}
+
+
+async def test_a_transient_error_gives_up_after_several_attempts(team: Team) -> None:
+    for _ in range(6):
+        team.chat.fail_next = [DeliveryError("fatal_error", permanent=False)]
+        await deliver_pending(store=team.store, chat=team.chat, clock=team.clock)
+        team.clock.advance(hours=1)
+    assert (await team.store.delivery_counts())[FAILED] == 1
+
+
+async def test_two_senders_at_once_send_each_message_once(team: Team) -> None:
+    await asyncio.gather(
+        deliver_pending(store=team.store, chat=team.chat, clock=team.clock, batch=3),
+        deliver_pending(store=team.store, chat=team.chat, clock=team.clock, batch=3),
+    )
+    assert sorted(s.user_id for s in team.chat.sent) == sorted(SELLERS)
+
+
+async def test_a_sender_that_died_mid_batch_is_picked_up_after_its_lease(team: Team) -> None:
+    leased = await team.store.lease(
+        now=team.clock(), owner="crashed", limit=5, lease_for=timedelta(minutes=5)
+    )
+    assert len(leased) == 5
+    report = await deliver_pending(store=team.store, chat=team.chat, clock=team.clock)
+    assert report.sent == len(SELLERS) - 5
+    team.clock.advance(minutes=6)
+    report = await deliver_pending(store=team.store, chat=team.chat, clock=team.clock)
+    assert report.sent == 5
+    assert sorted(s.user_id for s in team.chat.sent) == sorted(SELLERS)
