@@ -47,8 +47,17 @@ def create_web_app(*, services: Services, bolt: AsyncApp | None) -> web.Applicat
     if bolt is not None:
 
         async def slack_events(request: web.Request) -> web.Response:
-            bolt_request = await to_bolt_request(request)
-            return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+            try:
+                bolt_request = await to_bolt_request(request)
+            except Exception as error:  # noqa: BLE001 - any parse failure here is the sender's
+                log.warning("unreadable Slack request: %r", error)
+                return web.json_response({"ok": False, "error": "bad_request"}, status=400)
+            bolt_response = await bolt.async_dispatch(bolt_request)
+            if bolt_response.status >= 500:
+                # Bolt answers 500 when a payload is not shaped as Slack's are; that is bad input.
+                log.error("Slack request could not be processed (Bolt said %d)", bolt_response.status)
+                return web.json_response({"ok": False, "error": "unprocessable"}, status=400)
+            return await to_aiohttp_response(bolt_response)
 
         app.router.add_post("/slack/events", slack_events)
     return app
