@@ -113,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Each start runs migrations; say so only when something is wrong.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = Settings()
     except ValueError as error:

@@ -55,7 +55,9 @@ def create_web_app(*, services: Services, bolt: AsyncApp | None) -> web.Applicat
             bolt_response = await bolt.async_dispatch(bolt_request)
             if bolt_response.status >= 500:
                 # Bolt answers 500 when a payload is not shaped as Slack's are; that is bad input.
-                log.error("Slack request could not be processed (Bolt said %d)", bolt_response.status)
+                log.error(
+                    "Slack request could not be processed (Bolt said %d)", bolt_response.status
+                )
                 return web.json_response({"ok": False, "error": "unprocessable"}, status=400)
             return await to_aiohttp_response(bolt_response)
 

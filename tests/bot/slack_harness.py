@@ -1,4 +1,4 @@
-"""The whole Pepptalk server on a real port, talking to a fake Slack Web API, driven by signed requests."""
+"""The whole Pepptalk server on a real port and a fake Slack Web API, driven by signed requests."""
 
 from __future__ import annotations
 
@@ -50,9 +50,9 @@ class SlackHarness:
             await r.read()
             return r
 
-    async def next_response(self, timeout: float = 5.0) -> dict[str, Any]:
+    async def next_response(self, within: float = 5.0) -> dict[str, Any]:
         """The next message Pepptalk posted to a response_url."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while len(self.api.responses) <= self._responses:
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError("Pepptalk answered nothing at the response_url")

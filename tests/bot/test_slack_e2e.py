@@ -181,7 +181,9 @@ async def test_a_retried_event_is_handled_once(slack: SlackHarness) -> None:
     assert len(slack.api.called("views.publish")) == 1
 
 
-async def test_profile_changes_move_a_sellers_checkin_to_their_new_zone(slack: SlackHarness) -> None:
+async def test_profile_changes_move_a_sellers_checkin_to_their_new_zone(
+    slack: SlackHarness,
+) -> None:
     await set_up_team(slack, ["UANNA"])
     user = dict(slack.api.users["UANNA"], tz="America/New_York")
     assert await slack.event({"type": "user_change", "user": user}, event_id="Ev2") == 200
@@ -196,9 +198,17 @@ async def test_a_direct_message_becomes_the_note(slack: SlackHarness) -> None:
     moods = next(b for b in checkin_posts(slack, "UANNA")[0]["blocks"] if b["type"] == "actions")
     await slack.click("UANNA", moods, moods["elements"][4])
     await slack.next_response()
-    dm = {"type": "message", "channel_type": "im", "channel": "DANNA", "user": "UANNA", "text": "Big demo at ten"}
+    dm = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "DANNA",
+        "user": "UANNA",
+        "text": "Big demo at ten",
+    }
     assert await slack.event(dm, event_id="Ev3") == 200
-    await _until(lambda: [c for c in slack.api.called("chat.postMessage") if c.args["channel"] == "DANNA"])
+    await _until(
+        lambda: [c for c in slack.api.called("chat.postMessage") if c.args["channel"] == "DANNA"]
+    )
     reply = [c for c in slack.api.called("chat.postMessage") if c.args["channel"] == "DANNA"][0]
     assert "Note saved" in text_of(reply.args)
 
@@ -214,8 +224,8 @@ async def _zone_is(slack: SlackHarness, zone: str) -> bool:
     return seat is not None and seat.member.timezone == zone
 
 
-async def _until(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
+async def _until(condition, within: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         result = condition()
         if asyncio.iscoroutine(result):

@@ -46,7 +46,9 @@ class FakeChat:
         self.users[user_id] = profile
         return profile
 
-    async def send_direct(self, *, workspace_id: str, user_id: str, message: Message) -> SentMessage:
+    async def send_direct(
+        self, *, workspace_id: str, user_id: str, message: Message
+    ) -> SentMessage:
         self.attempts += 1
         if self.fail_next:
             raise self.fail_next.pop(0)

@@ -113,7 +113,9 @@ async def test_bad_taps_get_a_clear_answer_and_store_nothing(team: Team) -> None
     assert "for sellers" in words(await tap(team, "ULEAD", "3"))
     assert "not in a team" in words(await tap(team, "USTRANGER", "3"))
     seat = await team.store.membership(WORKSPACE, "UANNA")
-    assert await team.store.checkin(member_id=seat.member.id, local_date=team.clock().date()) is None  # type: ignore[union-attr]
+    assert (
+        await team.store.checkin(member_id=seat.member.id, local_date=team.clock().date()) is None
+    )  # type: ignore[union-attr]
 
 
 async def test_a_note_needs_a_mood_then_the_form_saves_it(team: Team) -> None:

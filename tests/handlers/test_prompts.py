@@ -30,7 +30,12 @@ def test_every_key_the_code_names_exists() -> None:
     named = set()
     for path in ROOT.rglob("*.py"):
         named |= set(re.findall(r"""copy\(\s*["']([a-z_]+\.[a-z_0-9]+)["']""", path.read_text()))
-        named |= set(re.findall(r"""["']((?:errors|team|checkin|summary|pause|help)\.[a-z_]+)["']""", path.read_text()))
+        named |= set(
+            re.findall(
+                r"""["']((?:errors|team|checkin|summary|pause|help)\.[a-z_]+)["']""",
+                path.read_text(),
+            )
+        )
     assert named, "the scan found the keys"
     missing = named - set(load_prompts("en"))
     assert not missing
@@ -40,4 +45,6 @@ def test_moods_and_days_are_complete() -> None:
     for language in LANGUAGES:
         prompts = load_prompts(language)
         assert all(f"mood.{n}" in prompts for n in range(1, 6))
-        assert all(f"days.{d}" in prompts for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+        assert all(
+            f"days.{d}" in prompts for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        )

@@ -29,7 +29,9 @@ async def team(store: Store, chat: FakeChat, clock: FakeClock) -> Team:
     return team
 
 
-async def answer(team: Team, user_id: str, mood: int, note: str = "", private: bool = False) -> None:
+async def answer(
+    team: Team, user_id: str, mood: int, note: str = "", private: bool = False
+) -> None:
     await press_button(
         store=team.store,
         actor=actor(user_id),
@@ -85,7 +87,9 @@ async def test_a_calm_morning_says_so(team: Team) -> None:
     assert "No low moods this morning" in text and "1 of 4 answered" in text
 
 
-async def test_no_summary_when_nobody_was_asked(store: Store, chat: FakeChat, clock: FakeClock) -> None:
+async def test_no_summary_when_nobody_was_asked(
+    store: Store, chat: FakeChat, clock: FakeClock
+) -> None:
     team = Team(store, chat, clock)
     await team.create({"UANNA": None})
     await team.say("UANNA", "pause")

@@ -100,7 +100,7 @@ async def test_set_accepts_good_values(team: Team, command: str, expected: str) 
         ("team set channel sales", "Name the channel with #"),
         ("team set meeting whenever", "isn't a meeting time"),
         ("team set sells maybe", "Answer yes or no"),
-        ("team set colour blue", "I can't set \"colour\""),
+        ("team set colour blue", 'I can\'t set "colour"'),
         ("team set", "You can set: checkin, days"),
     ],
 )
@@ -127,9 +127,9 @@ async def test_sellers_cannot_run_leader_commands(team: Team) -> None:
 async def test_people_in_no_team_and_unknown_words(team: Team) -> None:
     assert "not in a team yet" in await team.say("USTRANGER", "checkin")
     assert "not in a team yet" in await team.say("USTRANGER", "team")
-    assert "don't know \"dance\"" in await team.say("USTRANGER", "dance")
+    assert 'don\'t know "dance"' in await team.say("USTRANGER", "dance")
     await team.create({})
-    assert "don't know \"team fly\"" in await team.say("ULEAD", "team fly")
+    assert 'don\'t know "team fly"' in await team.say("ULEAD", "team fly")
     assert "at most 3000" in await team.say("ULEAD", "note " + "x" * 3001)
 
 

@@ -16,6 +16,16 @@ from pepptalk.bot.slack import actions, commands, events, views
 log = logging.getLogger(__name__)
 
 
+class _TokenFromClient(logging.Filter):
+    """Bolt warns SLACK_BOT_TOKEN is unused when a client is given; it is the client's token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_TokenFromClient())
+
+
 def create_bolt_app(
     *, client: AsyncWebClient, signing_secret: str | None, services: Services
 ) -> AsyncApp:

@@ -1,0 +1,30 @@
+"""manifest.yml is a valid Slack app manifest and asks for what Pepptalk uses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT.parent / "shared" / "schemas" / "slack-manifest.schema.1.0.0.json"
+
+
+def test_manifest_asks_for_the_command_events_and_scopes() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert manifest["features"]["slash_commands"][0]["command"] == "/pepptalk"
+    assert {"chat:write", "commands", "users:read", "im:history"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"]
+    )
+    assert {"app_home_opened", "user_change", "message.im"} <= set(
+        manifest["settings"]["event_subscriptions"]["bot_events"]
+    )
+
+
+@pytest.mark.skipif(not SCHEMA.exists(), reason="../shared/schemas is not beside this checkout")
+def test_manifest_is_valid_against_slacks_schema() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    jsonschema.validate(manifest, json.loads(SCHEMA.read_text()))
