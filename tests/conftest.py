@@ -31,25 +31,22 @@ DATABASES = [
 MONDAY_0800_OSLO = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 
 
-async def _postgres_engine(schema: str) -> AsyncEngine:
+async def _admin(statement: str) -> None:
     assert POSTGRES_URL is not None
     admin = create_engine(async_database_url(POSTGRES_URL))
     async with admin.begin() as connection:
-        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await connection.execute(text(statement))
     await admin.dispose()
+
+
+async def _postgres_engine(schema: str) -> AsyncEngine:
+    assert POSTGRES_URL is not None
+    await _admin(f'CREATE SCHEMA "{schema}"')
     # Each test gets its own schema, so tests never see each other's rows.
     return create_engine(
         async_database_url(POSTGRES_URL),
         connect_args={"server_settings": {"search_path": schema}},
     )
-
-
-async def _drop_schema(schema: str) -> None:
-    assert POSTGRES_URL is not None
-    admin = create_engine(async_database_url(POSTGRES_URL))
-    async with admin.begin() as connection:
-        await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    await admin.dispose()
 
 
 @pytest.fixture(params=DATABASES)
@@ -68,7 +65,7 @@ async def engine(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Asyn
         yield engine
     finally:
         await engine.dispose()
-        await _drop_schema(schema)
+        await _admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture

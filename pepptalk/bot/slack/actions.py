@@ -10,9 +10,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack.render import action_name
-from pepptalk.bot.slack.replies import guarded, send_reply, user_and_team
+from pepptalk.bot.slack.replies import guarded, send_reply, slack_actor
 from pepptalk.handlers.actions import BUTTON_ACTIONS, press_button
-from pepptalk.handlers.ports import Actor
 
 _OURS = re.compile(r"^(" + "|".join(sorted(BUTTON_ACTIONS)) + r")(#\d+)?$")
 
@@ -25,8 +24,7 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         await ack()
         action = (body.get("actions") or [{}])[0]
-        user_id, workspace_id = user_and_team(body)
-        actor = Actor(workspace_id=workspace_id, user_id=user_id, platform="slack")
+        actor = slack_actor(body)
         reply = await guarded(
             lambda: press_button(
                 store=services.store,

@@ -8,9 +8,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
-from pepptalk.bot.slack.replies import guarded, send_reply
+from pepptalk.bot.slack.replies import guarded, send_reply, slack_actor
 from pepptalk.handlers.commands import run_command
-from pepptalk.handlers.ports import Actor
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -21,11 +20,7 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         # Ack at once: Slack gives us three seconds, and the answer goes to the response_url.
         await ack()
-        actor = Actor(
-            workspace_id=str(body.get("team_id", "")),
-            user_id=str(body.get("user_id", "")),
-            platform="slack",
-        )
+        actor = slack_actor(body)
         reply = await guarded(
             lambda: run_command(
                 store=services.store,

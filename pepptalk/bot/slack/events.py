@@ -10,9 +10,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack.chat import profile_of
 from pepptalk.bot.slack.render import render_home, render_message
-from pepptalk.bot.slack.replies import guarded
+from pepptalk.bot.slack.replies import guarded, slack_actor
 from pepptalk.handlers.commands import answer_direct_message
-from pepptalk.handlers.ports import Actor
 from pepptalk.handlers.team import help_message
 
 
@@ -49,11 +48,7 @@ def register(app: AsyncApp, services: Services) -> None:
         # Only what a person writes to Pepptalk in its DM: no edits, joins or bot echoes.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        actor = Actor(
-            workspace_id=str(body.get("team_id", "")),
-            user_id=str(event.get("user", "")),
-            platform="slack",
-        )
+        actor = slack_actor(body, user_id=event.get("user"))
         reply = await guarded(
             lambda: answer_direct_message(
                 store=services.store,

@@ -13,6 +13,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from pepptalk.bot.slack.render import render_form, render_message
 from pepptalk.handlers.i18n import copy_for
 from pepptalk.handlers.messages import Reply, text_reply
+from pepptalk.handlers.ports import Actor
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,13 @@ async def guarded(
         return text_reply(copy_for(language)("errors.something_wrong"))
 
 
-def user_and_team(body: dict[str, Any]) -> tuple[str, str]:
-    """The acting user's id and workspace id from any interactive payload."""
-    user = body.get("user") or {}
-    team = body.get("team") or {}
-    user_id = user.get("id") if isinstance(user, dict) else None
-    team_id = team.get("id") if isinstance(team, dict) else None
-    return str(user_id or body.get("user_id") or ""), str(
-        team_id or body.get("team_id") or user.get("team_id", "")
+def slack_actor(body: dict[str, Any], *, user_id: object = None) -> Actor:
+    """The person acting, from any Slack payload: a slash command, an interaction or an event."""
+    raw_user, raw_team = body.get("user"), body.get("team")
+    user: dict[str, Any] = raw_user if isinstance(raw_user, dict) else {}
+    team: dict[str, Any] = raw_team if isinstance(raw_team, dict) else {}
+    return Actor(
+        workspace_id=str(team.get("id") or body.get("team_id") or user.get("team_id") or ""),
+        user_id=str(user_id or user.get("id") or body.get("user_id") or ""),
+        platform="slack",
     )

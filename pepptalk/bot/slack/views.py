@@ -9,9 +9,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack.render import form_metadata, form_values
-from pepptalk.bot.slack.replies import guarded, send_reply, user_and_team
+from pepptalk.bot.slack.replies import guarded, send_reply, slack_actor
 from pepptalk.handlers.actions import FORM_ACTIONS, submit_form
-from pepptalk.handlers.ports import Actor
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -20,9 +19,8 @@ def register(app: AsyncApp, services: Services) -> None:
     async def handle_submission(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        user_id, workspace_id = user_and_team(body)
         context, response_url = form_metadata(view)
-        actor = Actor(workspace_id=workspace_id, user_id=user_id, platform="slack")
+        actor = slack_actor(body)
         # The ack has to wait for the handler: only the ack can keep the modal open with errors.
         reply = await guarded(
             lambda: submit_form(

@@ -1,0 +1,67 @@
+"""The minute tick runs the same jobs as `pepptalk send`; the wiring refuses unsigned HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pepptalk.bot.app import create_app
+from pepptalk.bot.config import Settings
+from pepptalk.bot.jobs import tick
+from pepptalk.bot.schedule import create_scheduler
+from pepptalk.handlers.commands import run_command
+from pepptalk.handlers.ports import Actor
+from tests.fakes.chat import FakeChat
+from tests.fakes.clock import FakeClock
+
+
+def settings(tmp_path: Path, **values: object) -> Settings:
+    return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'p.db'}", **values)  # type: ignore[call-arg, arg-type]
+
+
+async def test_each_minute_tick_sends_checkins_then_summaries_once(tmp_path: Path) -> None:
+    chat = FakeChat()
+    clock = FakeClock(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+    pepptalk = await create_app(settings(tmp_path), clock=clock, chat=chat)
+    try:
+        chat.add_user("ULEAD", "Kari", "Europe/Oslo")
+        chat.add_user("UANNA", "Anna", "Europe/Oslo")
+        for user, text in (("ULEAD", "team create Oslo"), ("ULEAD", "team add <@UANNA>")):
+            await run_command(
+                store=pepptalk.services.store,
+                chat=chat,
+                actor=Actor("T1", user, "slack"),
+                text=text,
+                now=clock(),
+            )
+        for _ in range(120):  # 08:00 to 10:00 in Oslo, a tick a minute
+            await tick(pepptalk.services)
+            clock.advance(minutes=1)
+        assert [s.user_id for s in chat.sent] == ["UANNA", "ULEAD"]
+        assert "Team check-in" in chat.sent[1].text()
+    finally:
+        await pepptalk.close()
+
+
+async def test_the_scheduler_ticks_every_minute_one_at_a_time(tmp_path: Path) -> None:
+    pepptalk = await create_app(settings(tmp_path), chat=FakeChat())
+    try:
+        job = create_scheduler(pepptalk.services).get_job("tick")
+        assert job is not None and job.max_instances == 1 and job.coalesce
+        assert str(job.trigger).startswith("cron[") and "second='0'" in str(job.trigger)
+    finally:
+        await pepptalk.close()
+
+
+async def test_socket_mode_without_a_signing_secret_serves_no_slack_route(tmp_path: Path) -> None:
+    pepptalk = await create_app(
+        settings(tmp_path, slack_bot_token="xoxb-1", slack_app_token="xapp-1"), chat=FakeChat()
+    )
+    try:
+        assert pepptalk.bolt is not None
+        paths = {
+            route.resource.canonical for route in pepptalk.web.router.routes() if route.resource
+        }
+        assert "/slack/events" not in paths and "/healthz" in paths
+    finally:
+        await pepptalk.close()
