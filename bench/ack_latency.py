@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import math
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 
 from pepptalk.bot.app import create_app  # noqa: E402
 from pepptalk.bot.config import Settings  # noqa: E402
+from pepptalk.handlers.i18n import copy_for  # noqa: E402
 from tests.fakes.slack_api import TOKEN, WORKSPACE, FakeSlackApi  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -62,7 +64,7 @@ class Result:
         return self.percentile(99)
 
     @property
-    def max(self) -> float:
+    def slowest(self) -> float:
         return max(self.latencies)
 
     @property
@@ -73,7 +75,7 @@ class Result:
         """One printable row."""
         return (
             f"{name:<10} n={len(self.latencies):<5} p50={self.p50 * 1000:7.2f} ms  "
-            f"p99={self.p99 * 1000:7.2f} ms  max={self.max * 1000:7.2f} ms  "
+            f"p99={self.p99 * 1000:7.2f} ms  max={self.slowest * 1000:7.2f} ms  "
             f"{self.rate:8.1f} req/s"
         )
 
@@ -179,7 +181,7 @@ async def wait_until(done: Callable[[], bool]) -> bool:
 
 async def measure(
     name: str,
-    make_app: Callable[[], Awaitable[web.Application]],
+    app: web.Application,
     fake: FakeSlackApi,
     *,
     requests: int,
@@ -187,7 +189,6 @@ async def measure(
     expect_responses: bool,
 ) -> Result:
     """Warm a server up, then time `requests` commands against it."""
-    app = await make_app()
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with serving(app) as url, aiohttp.ClientSession(connector=connector) as session:
         before = len(fake.responses)
@@ -217,13 +218,6 @@ async def main(requests: int, concurrency: int) -> None:
             slack_api_url=fake.base_url,
         )
         pepptalk = await create_app(settings)
-
-        async def pepptalk_app() -> web.Application:
-            return pepptalk.web
-
-        async def bare_app() -> web.Application:
-            return bare_web_app(fake)
-
         try:
             print(
                 f"{requests} signed `/pepptalk help` requests, {concurrency} concurrent, "
@@ -231,7 +225,7 @@ async def main(requests: int, concurrency: int) -> None:
             )
             ours = await measure(
                 "pepptalk",
-                pepptalk_app,
+                pepptalk.web,
                 fake,
                 requests=requests,
                 concurrency=concurrency,
@@ -240,7 +234,7 @@ async def main(requests: int, concurrency: int) -> None:
             print(ours.line("pepptalk"))
             bare = await measure(
                 "bare",
-                bare_app,
+                bare_web_app(fake),
                 fake,
                 requests=requests,
                 concurrency=concurrency,
@@ -251,8 +245,11 @@ async def main(requests: int, concurrency: int) -> None:
                 f"ratio pepptalk/bare: p50 {ours.p50 / bare.p50:.2f}x, "
                 f"p99 {ours.p99 / bare.p99:.2f}x"
             )
+            oops = copy_for("en")("errors.something_wrong")
+            failed = sum(1 for r in fake.responses if r.get("text") == oops)
             print(
-                f"replies posted to response_url: {len(fake.responses)}, "
+                f"replies posted to response_url: {len(fake.responses)} "
+                f"({failed} were the 'something went wrong' reply), "
                 f"block violations: {len(fake.violations)}"
             )
         finally:
@@ -272,5 +269,6 @@ def cli() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     options = cli()
     asyncio.run(main(options.requests, options.concurrency))

@@ -253,14 +253,23 @@ async def claim_checkins(*, store: Store, now: datetime, queued_at: datetime | N
     return await store.claim(due)
 
 
-async def compose_checkin_delivery(
-    *, store: Store, job: DeliveryJob, leaders: list[str]
-) -> Message | None:
-    """The check-in message for a queued delivery; None when it should no longer go out."""
-    day = job.delivery.local_date
-    if job.member.removed_at is not None or is_paused(job.member, day):
-        return None
-    checkin = await store.checkin(member_id=job.member.id, local_date=day)
-    return compose_checkin(
-        team=job.team, member=job.member, day=day, leaders=leaders, checkin=checkin
-    )
+async def compose_checkin_deliveries(
+    *, store: Store, jobs: list[DeliveryJob]
+) -> dict[int, Message | None]:
+    """Check-in messages for queued deliveries (None: no longer to go out), in two queries."""
+    leaders = await store.leaders_of({job.team.id for job in jobs})
+    answers = await store.checkins_of((job.member.id, job.delivery.local_date) for job in jobs)
+    messages: dict[int, Message | None] = {}
+    for job in jobs:
+        day = job.delivery.local_date
+        if job.member.removed_at is not None or is_paused(job.member, day):
+            messages[job.delivery.id] = None
+            continue
+        messages[job.delivery.id] = compose_checkin(
+            team=job.team,
+            member=job.member,
+            day=day,
+            leaders=leaders.get(job.team.id, []),
+            checkin=answers.get((job.member.id, day)),
+        )
+    return messages

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pepptalk.handlers import checkin, summary
-from pepptalk.handlers.checkin import leader_names
 from pepptalk.handlers.messages import Message
 from pepptalk.handlers.models import FAILED, SKIPPED
 from pepptalk.handlers.ports import Chat, DeliveryError, RateLimitedError
@@ -39,33 +38,52 @@ class DrainReport:
 class _Gate:
     """Shared pause: when the platform says "slow down", every worker waits the same time."""
 
-    def __init__(self, sleep: Sleep) -> None:
+    def __init__(self, clock: Clock, sleep: Sleep) -> None:
+        self._clock = clock
         self._sleep = sleep
-        self._reopen = 0.0
-        self._loop = asyncio.get_running_loop()
+        self._reopen: datetime | None = None
 
     def close_for(self, seconds: float) -> None:
-        self._reopen = max(self._reopen, self._loop.time() + seconds)
+        reopen = self._clock() + timedelta(seconds=seconds)
+        if self._reopen is None or reopen > self._reopen:
+            self._reopen = reopen
 
     async def wait(self) -> float:
+        """Sleep until the gate reopens; returns the seconds slept."""
         waited = 0.0
-        while (remaining := self._reopen - self._loop.time()) > 0:
-            await self._sleep(remaining)
-            waited += remaining
+        seen: datetime | None = None
+        # Each closing is waited out once, so a clock and a sleep that disagree cannot spin.
+        while self._reopen is not None and self._reopen != seen:
+            seen = self._reopen
+            remaining = (seen - self._clock()).total_seconds()
+            if remaining > 0:
+                await self._sleep(remaining)
+                waited += remaining
         return waited
 
 
-async def _compose(store: Store, job: DeliveryJob, leaders: dict[int, list[str]]) -> Message | None:
-    kind = job.delivery.kind
-    if kind == checkin.KIND:
-        if job.team.id not in leaders:
-            leaders[job.team.id] = leader_names(await store.members(job.team.id))
-        return await checkin.compose_checkin_delivery(
-            store=store, job=job, leaders=leaders[job.team.id]
-        )
-    if kind == summary.KIND:
-        return await summary.compose_summary_delivery(store=store, job=job)
-    raise ValueError(f"no composer for delivery kind {kind!r}")
+Composer = Callable[..., Awaitable[dict[int, Message | None]]]
+# Each kind of proactive message, and how to compose a batch of them.
+COMPOSERS: dict[str, Composer] = {
+    checkin.KIND: checkin.compose_checkin_deliveries,
+    summary.KIND: summary.compose_summary_deliveries,
+}
+# A send is not started this close to the end of its lease: another sender may take it after.
+LEASE_MARGIN = timedelta(seconds=15)
+MARK_EVERY = 20
+
+
+async def _compose_batch(store: Store, jobs: list[DeliveryJob]) -> dict[int, Message | None]:
+    by_kind: dict[str, list[DeliveryJob]] = {}
+    for job in jobs:
+        by_kind.setdefault(job.delivery.kind, []).append(job)
+    messages: dict[int, Message | None] = {}
+    for kind, group in by_kind.items():
+        composer = COMPOSERS.get(kind)
+        if composer is None:
+            raise ValueError(f"no composer for delivery kind {kind!r}")
+        messages.update(await composer(store=store, jobs=group))
+    return messages
 
 
 async def deliver_pending(
@@ -81,21 +99,32 @@ async def deliver_pending(
     """Send every due delivery in the outbox, until none is left that is due now."""
     report = DrainReport()
     owner = uuid.uuid4().hex
-    gate = _Gate(sleep)
+    gate = _Gate(clock, sleep)
     slots = asyncio.Semaphore(concurrency)
-    leaders: dict[int, list[str]] = {}
+    sent: list[SentResult] = []
+    marking = asyncio.Lock()
 
-    async def send(job: DeliveryJob, sent: list[SentResult]) -> None:
+    async def record_sent() -> None:
+        # Marked in small groups: cheap, and a crash mid-batch re-sends at most a group.
+        async with marking:
+            done = sent[:]
+            del sent[:]
+            await store.mark_sent(done, now=clock())
+
+    async def send(job: DeliveryJob, message: Message) -> None:
         async with slots:
-            message = await _compose(store, job, leaders)
-            if message is None:
-                await store.finish(
-                    delivery_id=job.delivery.id, status=SKIPPED, error="nothing to send"
-                )
-                report.skipped += 1
-                return
             while True:
-                report.waited_seconds += await gate.wait()
+                waited = await gate.wait()
+                report.waited_seconds += waited
+                lease_end = job.delivery.lease_until
+                if lease_end is not None and clock() >= lease_end - LEASE_MARGIN:
+                    # Waiting out rate limits ate the lease: hand the row back rather than risk
+                    # a second sender taking it while this one sends.
+                    await store.reschedule(
+                        delivery_id=job.delivery.id, due_at=clock(), error=None, count_attempt=False
+                    )
+                    report.retried += 1
+                    return
                 try:
                     where = await chat.send_direct(
                         workspace_id=job.delivery.workspace_id,
@@ -109,21 +138,46 @@ async def deliver_pending(
                 except DeliveryError as error:
                     await _failed(store, job, error, clock(), report)
                     return
-                sent.append(SentResult(job.delivery.id, where.channel, where.ref))
+                sent.append(
+                    SentResult(job.delivery.id, where.channel, where.ref, job.delivery.attempts + 1)
+                )
                 report.sent += 1
+                if len(sent) >= MARK_EVERY:
+                    await record_sent()
                 return
 
     while True:
         jobs = await store.lease(now=clock(), owner=owner, limit=batch, lease_for=lease_for)
         if not jobs:
             return report
-        sent: list[SentResult] = []
-        outcomes = await asyncio.gather(*(send(job, sent) for job in jobs), return_exceptions=True)
-        await store.mark_sent(sent, now=clock())
-        for job, outcome in zip(jobs, outcomes, strict=True):
+        try:
+            messages = await _compose_batch(store, jobs)
+        except Exception as error:
+            # A bug in composing must not lose the batch: put it back and report it.
+            log.exception("composing %d deliveries failed", len(jobs))
+            for job in jobs:
+                await _failed(
+                    store, job, DeliveryError(repr(error), permanent=False), clock(), report
+                )
+            continue
+        sendable = []
+        for job in jobs:
+            message = messages.get(job.delivery.id)
+            if message is None:
+                await store.finish(
+                    delivery_id=job.delivery.id, status=SKIPPED, error="nothing to send"
+                )
+                report.skipped += 1
+            else:
+                sendable.append((job, message))
+        outcomes = await asyncio.gather(
+            *(send(job, message) for job, message in sendable), return_exceptions=True
+        )
+        await record_sent()
+        for (job, _), outcome in zip(sendable, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 # A bug or an outage we did not foresee: keep the row, try again later.
-                log.exception("delivery %s failed", job.delivery.id, exc_info=outcome)
+                log.error("delivery %s failed", job.delivery.id, exc_info=outcome)
                 await _failed(
                     store, job, DeliveryError(repr(outcome), permanent=False), clock(), report
                 )

@@ -63,11 +63,12 @@ class DeliveryJob:
 
 @dataclass(frozen=True)
 class SentResult:
-    """Where a delivery landed."""
+    """Where a delivery landed, and how many attempts it took in all."""
 
     delivery_id: int
     channel: str
     ref: str
+    attempts: int
 
 
 def _active() -> ColumnElement[bool]:
@@ -293,6 +294,41 @@ class Store:
                 )
             ).first()
 
+    async def checkins_of(
+        self, keys: Iterable[tuple[int, date]]
+    ) -> dict[tuple[int, date], Checkin]:
+        """The check-ins for many (member id, date) pairs in one query."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        members = {member_id for member_id, _ in wanted}
+        days = {day for _, day in wanted}
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Checkin).where(Checkin.member_id.in_(members), Checkin.local_date.in_(days))
+            )
+            return {
+                (c.member_id, c.local_date): c
+                for c in rows
+                if (c.member_id, c.local_date) in wanted
+            }
+
+    async def leaders_of(self, team_ids: Iterable[int]) -> dict[int, list[str]]:
+        """The leaders' names of many teams in one query."""
+        ids = set(team_ids)
+        names: dict[int, list[str]] = {team_id: [] for team_id in ids}
+        if not ids:
+            return names
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Member.team_id, Member.display_name)
+                .where(Member.team_id.in_(ids), Member.role == LEADER, _active())
+                .order_by(Member.id)
+            )
+            for team_id, name in rows:
+                names[team_id].append(name)
+        return names
+
     async def team_day(self, *, team_id: int, local_date: date) -> tuple[list[Checkin], set[int]]:
         """A team's check-ins for a date, and the members a check-in went out to that date."""
         async with self._sessions() as session:
@@ -385,24 +421,26 @@ class Store:
         """Record deliveries as sent, and where they landed."""
         if not results:
             return
+        rows = [
+            {
+                "id": result.delivery_id,
+                "status": SENT,
+                "sent_at": now,
+                "channel_ref": result.channel,
+                "message_ref": result.ref,
+                "lease_owner": None,
+                "lease_until": None,
+                "attempts": result.attempts,
+                "error": None,
+            }
+            for result in results
+        ]
         async with self._sessions.begin() as session:
-            for result in results:
-                await session.execute(
-                    update(Delivery)
-                    .where(Delivery.id == result.delivery_id)
-                    .values(
-                        status=SENT,
-                        sent_at=now,
-                        channel_ref=result.channel,
-                        message_ref=result.ref,
-                        lease_owner=None,
-                        lease_until=None,
-                        attempts=Delivery.attempts + 1,
-                    )
-                )
+            # One executemany by primary key, not a round trip per message.
+            await session.execute(update(Delivery), rows)
 
     async def reschedule(
-        self, *, delivery_id: int, due_at: datetime, error: str, count_attempt: bool
+        self, *, delivery_id: int, due_at: datetime, error: str | None, count_attempt: bool
     ) -> None:
         """Put a delivery back in the queue to try again at `due_at`."""
         async with self._sessions.begin() as session:
@@ -411,7 +449,7 @@ class Store:
                 .where(Delivery.id == delivery_id)
                 .values(
                     due_at=due_at,
-                    error=error[:200],
+                    error=error[:200] if error else None,
                     lease_owner=None,
                     lease_until=None,
                     attempts=Delivery.attempts + (1 if count_attempt else 0),

@@ -99,10 +99,16 @@ async def claim_summaries(*, store: Store, now: datetime, queued_at: datetime | 
     return await store.claim(due)
 
 
-async def compose_summary_delivery(*, store: Store, job: DeliveryJob) -> Message | None:
-    """The summary for a queued delivery; None when nobody was asked that day."""
-    if job.member.removed_at is not None:
-        return None
-    return await compose_summary(
-        store=store, team=job.team, day=job.delivery.local_date, skip_if_nobody_asked=True
-    )
+async def compose_summary_deliveries(
+    *, store: Store, jobs: list[DeliveryJob]
+) -> dict[int, Message | None]:
+    """Summaries for queued deliveries; None where nobody was asked that day."""
+    messages: dict[int, Message | None] = {}
+    for job in jobs:
+        if job.member.removed_at is not None:
+            messages[job.delivery.id] = None
+            continue
+        messages[job.delivery.id] = await compose_summary(
+            store=store, team=job.team, day=job.delivery.local_date, skip_if_nobody_asked=True
+        )
+    return messages

@@ -30,17 +30,21 @@ async def team(store: Store, chat: FakeChat, clock: FakeClock) -> Team:
 
 
 class RecordingSleep:
-    def __init__(self) -> None:
+    """A sleep that moves the fake clock instead of waiting."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
         self.waits: list[float] = []
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+        self.clock.advance(seconds=seconds)
         await asyncio.sleep(0)
 
 
 async def test_rate_limits_pause_everyone_then_every_message_goes_once(team: Team) -> None:
     team.chat.fail_next = [RateLimitedError(0.01), RateLimitedError(0.01)]
-    sleep = RecordingSleep()
+    sleep = RecordingSleep(team.clock)
     report = await deliver_pending(store=team.store, chat=team.chat, clock=team.clock, sleep=sleep)
     assert report.sent == len(SELLERS) and report.rate_limited == 2
     assert sleep.waits, "the sender waited as the platform asked"
@@ -92,3 +96,41 @@ async def test_a_sender_that_died_mid_batch_is_picked_up_after_its_lease(team: T
     report = await deliver_pending(store=team.store, chat=team.chat, clock=team.clock)
     assert report.sent == 5
     assert sorted(s.user_id for s in team.chat.sent) == sorted(SELLERS)
+
+
+async def test_waiting_out_rate_limits_past_the_lease_hands_the_row_back(team: Team) -> None:
+    # The platform asks for a wait longer than the lease: nobody sends under a stale lease.
+    team.chat.fail_next = [RateLimitedError(10 * 60)]
+    report = await deliver_pending(
+        store=team.store,
+        chat=team.chat,
+        clock=team.clock,
+        sleep=RecordingSleep(team.clock),
+        concurrency=1,
+    )
+    assert report.retried >= 1
+    again = await deliver_pending(store=team.store, chat=team.chat, clock=team.clock)
+    assert report.sent + again.sent == len(SELLERS)
+    assert sorted(s.user_id for s in team.chat.sent) == sorted(SELLERS)
+
+
+async def test_a_kind_nobody_can_compose_stays_queued_and_is_reported(team: Team) -> None:
+    from pepptalk.handlers.store import NewDelivery
+
+    seat = await team.store.membership("T1", "US00")
+    assert seat is not None
+    await team.store.claim(
+        [
+            NewDelivery(
+                workspace_id="T1",
+                team_id=seat.team.id,
+                member_id=seat.member.id,
+                kind="mystery",
+                local_date=team.clock().date(),
+                due_at=team.clock(),
+            )
+        ]
+    )
+    report = await deliver_pending(store=team.store, chat=team.chat, clock=team.clock, batch=50)
+    assert report.retried == len(SELLERS) + 1 and report.sent == 0
+    assert (await team.store.delivery_counts()) == {PENDING: len(SELLERS) + 1}
