@@ -9,14 +9,22 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pepptalk.bot.config import Settings
+from pepptalk.bot.config import Settings, async_database_url
 from pepptalk.bot.db import create_engine, create_store, migrate
+from pepptalk.bot.playground.chat import PlaygroundChat
+from pepptalk.bot.playground.clock import PlaygroundClock
+from pepptalk.bot.playground.inbox import Inbox
+from pepptalk.bot.playground.seed import CAST, directory, seed_demo
+from pepptalk.bot.playground.web import Playground
 from pepptalk.bot.services import Clock, Services, system_clock
 from pepptalk.bot.slack.app import create_bolt_app
 from pepptalk.bot.slack.chat import SlackChat
 from pepptalk.bot.web import create_web_app
+from pepptalk.handlers.calendar import zone
 from pepptalk.handlers.messages import Message
 from pepptalk.handlers.ports import Chat, DeliveryError, SentMessage, UserProfile
+
+DEMO_ZONE = "Europe/Oslo"
 
 
 @dataclass
@@ -28,6 +36,7 @@ class Pepptalk:
     services: Services
     bolt: AsyncApp | None
     web: web.Application
+    playground: Playground | None = None
 
     async def close(self) -> None:
         """Release connections."""
@@ -81,4 +90,24 @@ async def create_app(
         services=services,
         bolt=bolt,
         web=create_web_app(services=services, bolt=http_bolt),
+    )
+
+
+async def create_playground(settings: Settings, *, real_clock: Clock = system_clock) -> Pepptalk:
+    """Build the local playground: its own database (seeded once), an inbox, a movable clock."""
+    engine = create_engine(async_database_url(settings.playground_database_url))
+    await migrate(engine)
+    store = create_store(engine)
+    clock = PlaygroundClock(zone(DEMO_ZONE), real_clock)
+    await seed_demo(engine, today=clock.local().date())
+    inbox = Inbox()
+    services = Services(store=store, chat=PlaygroundChat(inbox, directory(), clock), clock=clock)
+    playground = Playground(services=services, inbox=inbox, clock=clock, cast=CAST)
+    return Pepptalk(
+        settings=settings,
+        engine=engine,
+        services=services,
+        bolt=None,
+        web=create_web_app(services=services, bolt=None, playground=playground),
+        playground=playground,
     )

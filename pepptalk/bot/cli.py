@@ -7,17 +7,20 @@ import asyncio
 import logging
 import signal
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from pepptalk.bot.app import Pepptalk, create_app
+from pepptalk.bot.app import Pepptalk, create_app, create_playground
 from pepptalk.bot.config import Settings
 from pepptalk.bot.db import create_engine, migrate
 from pepptalk.bot.jobs import JOBS, run_job
 from pepptalk.bot.schedule import create_scheduler
 
 log = logging.getLogger("pepptalk")
+LOCALHOST = "127.0.0.1"
 
 
 def _instant(text: str) -> datetime:
@@ -36,6 +39,7 @@ def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(prog="pepptalk", description="Pepptalk: habits for sales teams.")
     commands = cli.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="serve HTTP (and Socket Mode) and run the schedule")
+    commands.add_parser("demo", help="the local playground at http://127.0.0.1:PORT/")
     commands.add_parser("migrate", help="bring the database schema up to date")
     send = commands.add_parser("send", help="run one scheduled job once")
     send.add_argument("job", choices=sorted(JOBS))
@@ -65,46 +69,83 @@ async def _send(settings: Settings, job: str, at: datetime | None) -> None:
     )
 
 
-async def serve(pepptalk: Pepptalk, *, stop: asyncio.Event) -> None:
-    """Serve HTTP, Socket Mode if configured, and the schedule until `stop` is set."""
-    settings = pepptalk.settings
-    runner = web.AppRunner(pepptalk.web)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
-    scheduler = create_scheduler(pepptalk.services)
-    scheduler.start()
-    socket_mode = None
-    if pepptalk.bolt is not None and settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+@dataclass(frozen=True)
+class Site:
+    """One Pepptalk instance and where it listens."""
 
-        socket_mode = AsyncSocketModeHandler(
-            pepptalk.bolt, settings.slack_app_token.get_secret_value()
-        )
-        await socket_mode.connect_async()  # type: ignore[no-untyped-call]
-        log.info("Slack: Socket Mode connected")
-    elif pepptalk.bolt is not None:
-        log.info("Slack: listening at POST /slack/events")
-    else:
-        log.warning("No Slack credentials set: only /healthz is served. See the README.")
-    log.info("Pepptalk is up on http://%s:%d", settings.host, settings.port)
+    pepptalk: Pepptalk
+    host: str
+    port: int
+
+
+async def serve(sites: list[Site], *, stop: asyncio.Event) -> None:
+    """Serve each site with its own schedule, Socket Mode where configured, until `stop`."""
+    runners: list[web.AppRunner] = []
+    schedulers = []
+    socket_modes = []
     try:
+        for site in sites:
+            runner = web.AppRunner(site.pepptalk.web, access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, site.host, site.port).start()
+            runners.append(runner)
+            scheduler = create_scheduler(site.pepptalk.services)
+            scheduler.start()
+            schedulers.append(scheduler)
+            socket_mode = await _socket_mode(site.pepptalk)
+            if socket_mode is not None:
+                socket_modes.append(socket_mode)
+            _announce(site)
         await stop.wait()
     finally:
-        scheduler.shutdown(wait=False)
-        if socket_mode is not None:
+        for scheduler in schedulers:
+            scheduler.shutdown(wait=False)
+        for socket_mode in socket_modes:
             await socket_mode.close_async()  # type: ignore[no-untyped-call]
-        await runner.cleanup()
-        await pepptalk.close()
+        for runner in runners:
+            await runner.cleanup()
+        for site in sites:
+            await site.pepptalk.close()
 
 
-async def _run(settings: Settings) -> None:
-    pepptalk = await create_app(settings)
+async def _socket_mode(pepptalk: Pepptalk) -> AsyncSocketModeHandler | None:
+    token = pepptalk.settings.slack_app_token
+    if pepptalk.bolt is None or token is None or pepptalk.playground is not None:
+        return None
+    handler = AsyncSocketModeHandler(pepptalk.bolt, token.get_secret_value())
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    log.info("Slack: Socket Mode connected")
+    return handler
+
+
+def _announce(site: Site) -> None:
+    if site.pepptalk.playground is not None:
+        log.info("Playground: open http://%s:%d/ in your browser", site.host, site.port)
+        return
+    if site.pepptalk.bolt is not None and site.pepptalk.settings.slack_signing_secret is not None:
+        log.info("Slack: listening at POST /slack/events")
+    log.info("Pepptalk is up on http://%s:%d", site.host, site.port)
+
+
+async def _sites(settings: Settings, *, demo: bool) -> list[Site]:
+    # The playground only ever listens on this computer, and never shares the real database.
+    if demo or not settings.has_credentials:
+        if not demo:
+            log.info("No Slack or Teams credentials are set, so Pepptalk starts its playground.")
+        return [Site(await create_playground(settings), LOCALHOST, settings.port)]
+    sites = [Site(await create_app(settings), settings.host, settings.port)]
+    if settings.pepptalk_playground:
+        sites.append(Site(await create_playground(settings), LOCALHOST, settings.playground_port))
+    return sites
+
+
+async def _run(settings: Settings, *, demo: bool) -> None:
+    sites = await _sites(settings, demo=demo)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await serve(pepptalk, stop=stop)
+    await serve(sites, stop=stop)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     # Each start runs migrations; say so only when something is wrong.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings = Settings()
     except ValueError as error:
@@ -125,5 +167,5 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "send":
         asyncio.run(_send(settings, args.job, args.at))
     else:
-        asyncio.run(_run(settings))
+        asyncio.run(_run(settings, demo=args.command == "demo"))
     return 0

@@ -39,8 +39,11 @@ class Settings(BaseSettings):
     microsoft_app_type: str = "MultiTenant"
     port: int = 3000
     host: str = "0.0.0.0"  # noqa: S104 - a server is meant to be reachable; set HOST to narrow it
+    pepptalk_playground: bool = False
+    playground_database_url: str = "sqlite:///pepptalk-demo.db"
+    playground_port: int = 3001
 
-    @field_validator("database_url")
+    @field_validator("database_url", "playground_database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
         async_database_url(value)
@@ -55,6 +58,11 @@ class Settings(BaseSettings):
     def async_database_url(self) -> str:
         """DATABASE_URL with its async driver."""
         return async_database_url(self.database_url)
+
+    @property
+    def has_credentials(self) -> bool:
+        """Whether any chat platform's credentials are set."""
+        return self.slack_enabled or self.microsoft_app_id is not None
 
     @property
     def slack_enabled(self) -> bool:

@@ -10,6 +10,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.exc import SQLAlchemyError
 
+from pepptalk.bot.playground.web import Playground
+from pepptalk.bot.playground.web import register as register_playground
 from pepptalk.bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,9 @@ async def no_server_errors(
         return web.json_response({"ok": False, "error": "bad_request"}, status=400)
 
 
-def create_web_app(*, services: Services, bolt: AsyncApp | None) -> web.Application:
+def create_web_app(
+    *, services: Services, bolt: AsyncApp | None, playground: Playground | None = None
+) -> web.Application:
     """The aiohttp application with every route Pepptalk serves."""
     app = web.Application(middlewares=[no_server_errors], client_max_size=MAX_BODY)
 
@@ -44,6 +48,8 @@ def create_web_app(*, services: Services, bolt: AsyncApp | None) -> web.Applicat
         return web.json_response({"ok": True, "database": "ok", "slack": bolt is not None})
 
     app.router.add_get("/healthz", healthz)
+    if playground is not None:
+        register_playground(app, playground)
     if bolt is not None:
 
         async def slack_events(request: web.Request) -> web.Response:

@@ -1,0 +1,28 @@
+"""The playground's Chat: direct messages land in the inbox; the directory is the demo cast."""
+
+from __future__ import annotations
+
+from pepptalk.bot.playground.inbox import Inbox
+from pepptalk.bot.services import Clock
+from pepptalk.handlers.messages import Message
+from pepptalk.handlers.ports import SentMessage, UserProfile
+
+
+class PlaygroundChat:
+    """Sends into the inbox and looks people up in the demo directory."""
+
+    def __init__(self, inbox: Inbox, directory: dict[str, UserProfile], clock: Clock) -> None:
+        self.inbox = inbox
+        self.directory = directory
+        self.clock = clock
+
+    async def send_direct(
+        self, *, workspace_id: str, user_id: str, message: Message
+    ) -> SentMessage:
+        """Put a message in the person's thread."""
+        posted = self.inbox.post(user_id, message, at=self.clock())
+        return SentMessage(channel=f"dm-{user_id}", ref=str(posted.id))
+
+    async def find_user(self, *, workspace_id: str, user_id: str) -> UserProfile | None:
+        """Someone from the demo cast."""
+        return self.directory.get(user_id)

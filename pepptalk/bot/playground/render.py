@@ -1,0 +1,118 @@
+"""Neutral messages as HTML: the playground's renderer, beside Block Kit and Adaptive Cards.
+
+Every value is escaped; buttons and forms are plain HTML forms, so the page works by keyboard and
+without JavaScript.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from pepptalk.bot.playground.inbox import OpenForm
+from pepptalk.handlers.messages import (
+    Buttons,
+    Checkbox,
+    Divider,
+    Fields,
+    Heading,
+    Message,
+    Note,
+    Paragraph,
+    Style,
+    TextInput,
+)
+
+
+def hidden(**values: object) -> str:
+    """Hidden inputs carrying context back with a form."""
+    return "".join(
+        f'<input type="hidden" name="{escape(name)}" value="{escape(str(value))}">'
+        for name, value in values.items()
+    )
+
+
+def _buttons(row: Buttons, *, context: dict[str, object]) -> str:
+    forms = []
+    for button in row.buttons:
+        classes = ["btn"]
+        if button.selected or button.style is Style.PRIMARY:
+            classes.append("primary")
+        if button.style is Style.DANGER:
+            classes.append("danger")
+        pressed = ' aria-pressed="true"' if button.selected else ""
+        forms.append(
+            '<form method="post" action="/playground/action" class="inline">'
+            + hidden(**context, action=button.action, group=row.group, value=button.value)
+            + f'<button class="{" ".join(classes)}"{pressed}>{escape(button.label)}</button>'
+            + "</form>"
+        )
+    return f'<div class="buttons" role="group">{"".join(forms)}</div>'
+
+
+def render_message_html(message: Message, *, context: dict[str, object]) -> str:
+    """A message's blocks as HTML; `context` rides along with every button press."""
+    parts = []
+    for block in message.blocks:
+        if isinstance(block, Heading):
+            parts.append(f"<h3>{escape(block.text)}</h3>")
+        elif isinstance(block, Paragraph):
+            parts.append(f"<p>{escape(block.text)}</p>")
+        elif isinstance(block, Fields):
+            rows = "".join(
+                f"<div><dt>{escape(label)}</dt><dd>{escape(value)}</dd></div>"
+                for label, value in block.pairs
+            )
+            parts.append(f'<dl class="fields">{rows}</dl>')
+        elif isinstance(block, Note):
+            parts.append(f'<p class="note">{escape(block.text)}</p>')
+        elif isinstance(block, Divider):
+            parts.append("<hr>")
+        elif isinstance(block, Buttons):
+            parts.append(_buttons(block, context=context))
+    if not parts:
+        parts.append(f"<p>{escape(message.summary)}</p>")
+    return "".join(parts)
+
+
+def render_form_html(open_form: OpenForm, *, context: dict[str, object]) -> str:
+    """An open form as a dialog section with its inputs and any errors."""
+    form = open_form.form
+    fields = []
+    for field in form.inputs:
+        error = open_form.errors.get(field.name)
+        error_html = (
+            f'<p class="error" id="err-{escape(field.name)}">{escape(error)}</p>' if error else ""
+        )
+        described = f' aria-describedby="err-{escape(field.name)}"' if error else ""
+        if isinstance(field, TextInput):
+            value = str(open_form.values.get(field.name, field.initial))
+            tag = (
+                f'<textarea id="f-{escape(field.name)}" name="{escape(field.name)}" rows="4"'
+                f' maxlength="{field.max_length * 2}" placeholder="{escape(field.placeholder)}"'
+                f"{described}>{escape(value)}</textarea>"
+                if field.multiline
+                else f'<input id="f-{escape(field.name)}" name="{escape(field.name)}"'
+                f' value="{escape(value)}" placeholder="{escape(field.placeholder)}"{described}>'
+            )
+            label = f'<label for="f-{escape(field.name)}">{escape(field.label)}</label>'
+            fields.append(f"{label}{tag}{error_html}")
+        elif isinstance(field, Checkbox):
+            checked = open_form.values.get(field.name, field.checked)
+            mark = " checked" if checked else ""
+            fields.append(
+                f'<label class="check"><input type="checkbox" name="{escape(field.name)}"'
+                f' value="yes"{mark}> {escape(field.label)}</label>{error_html}'
+            )
+    intro = f"<p>{escape(form.intro)}</p>" if form.intro else ""
+    source = open_form.source_id if open_form.source_id is not None else ""
+    return (
+        '<section class="dialog" role="dialog" aria-labelledby="form-title">'
+        f'<h2 id="form-title">{escape(form.title)}</h2>{intro}'
+        '<form method="post" action="/playground/form">'
+        + hidden(**context, action=form.action, form_context=form.context, source=source)
+        + "".join(fields)
+        + f'<div class="buttons"><button class="btn primary" name="submit" value="save">'
+        f"{escape(form.submit)}</button>"
+        f'<button class="btn" name="submit" value="cancel">{escape(form.cancel)}</button></div>'
+        "</form></section>"
+    )

@@ -1,0 +1,167 @@
+"""The demo team: a leader, six sellers and eight weeks of believable history."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from pepptalk.handlers.calendar import is_workday, moment, zone
+from pepptalk.handlers.models import LEADER, SELLER, SENT, Checkin, Delivery, Member, Team
+from pepptalk.handlers.ports import UserProfile
+
+WORKSPACE = "TPLAYGROUND"
+PLATFORM = "playground"
+TEAM_NAME = "Oslo Inside Sales"
+HISTORY_WEEKS = 8
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone in the demo cast, and how their mornings tend to go."""
+
+    user_id: str
+    name: str
+    timezone: str
+    usual_mood: float = 3.8
+    answers: float = 0.92
+
+
+LEADER_PERSON = Person("UINGRID", "Ingrid Solberg", "Europe/Oslo")
+SELLERS = (
+    Person("UANNA", "Anna Berg", "Europe/Oslo", 4.2),
+    Person("UBJORN", "Bjørn Haugen", "Europe/Oslo", 3.6),
+    Person("UCECILIE", "Cecilie Lind", "Europe/Oslo", 4.0, 0.97),
+    Person("UDAG", "Dag Nilsson", "Europe/Stockholm", 3.4, 0.8),
+    Person("UEMMA", "Emma Sørensen", "Europe/Copenhagen", 3.9),
+    Person("UFREDRIK", "Fredrik Strand", "Europe/Oslo", 3.7, 0.88),
+)
+# Not in the team yet, so a visitor can try `/pepptalk team add @sofie`.
+NEWCOMER = Person("USOFIE", "Sofie Holm", "Europe/Oslo")
+CAST = (LEADER_PERSON, *SELLERS, NEWCOMER)
+
+# What sellers wrote on their harder mornings (demo data, as a seller would type it).
+LOW_NOTES = (
+    "Slept badly, the little one was up all night.",
+    "Missed the bus and started late.",
+    "Lost the Nordvik deal yesterday, still a bit flat.",
+    "Headache, but I'll manage.",
+    "Long queue of callbacks from Friday.",
+    "Car trouble this morning.",
+)
+GOOD_NOTES = (
+    "Booked two meetings before lunch yesterday!",
+    "Feeling ready for the new campaign.",
+    "Great chat with a customer who called back.",
+)
+
+
+def directory() -> dict[str, UserProfile]:
+    """The demo cast as the playground's user directory."""
+    return {p.user_id: UserProfile(p.user_id, p.name, p.timezone) for p in CAST}
+
+
+def _mood(person: Person, weeks_ago: int, rng: random.Random) -> int:
+    # Weeks 5 and 4 back: a tough campaign pulls everyone down. Last week: Bjørn has a rough patch.
+    dip = 0.9 if weeks_ago in (4, 5) else 0.0
+    if person.user_id == "UBJORN" and weeks_ago == 0:
+        dip += 1.6
+    return max(1, min(5, round(person.usual_mood - dip + rng.gauss(0, 0.7))))
+
+
+async def seed_demo(engine: AsyncEngine, *, today: date) -> bool:
+    """Create the demo team and its history once; False when it was already there."""
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        existing = await session.scalar(select(Team).where(Team.workspace_id == WORKSPACE))
+        if existing is not None:
+            return False
+        created = datetime.combine(today - timedelta(weeks=HISTORY_WEEKS + 1), time(9), tzinfo=UTC)
+        team = Team(
+            workspace_id=WORKSPACE,
+            platform=PLATFORM,
+            name=TEAM_NAME,
+            timezone="Europe/Oslo",
+            country="NO",
+            channel_id="CSALES",
+            channel_name="oslo-sales",
+            created_at=created,
+        )
+        session.add(team)
+        await session.flush()
+        members = {
+            p.user_id: Member(
+                workspace_id=WORKSPACE,
+                team_id=team.id,
+                user_id=p.user_id,
+                role=LEADER if p is LEADER_PERSON else SELLER,
+                display_name=p.name,
+                timezone=p.timezone,
+                paused=False,
+                joined_at=created,
+            )
+            for p in (LEADER_PERSON, *SELLERS)
+        }
+        session.add_all(members.values())
+        await session.flush()
+        session.add_all(_history(team, members, today))
+    return True
+
+
+def _history(team: Team, members: dict[str, Member], today: date) -> list[Checkin | Delivery]:
+    rng = random.Random(2026)  # noqa: S311 - demo data, the same believable weeks every time
+    rows: list[Checkin | Delivery] = []
+    first = today - timedelta(weeks=HISTORY_WEEKS)
+    for offset in range((today - first).days):
+        day = first + timedelta(days=offset)
+        if not is_workday(team, day):
+            continue
+        weeks_ago = (today - day).days // 7
+        for person in SELLERS:
+            member = members[person.user_id]
+            asked_at = moment(day, team.checkin_time, zone(person.timezone))
+            rows.append(_sent(team, member, "checkin", day, asked_at))
+            if rng.random() > person.answers:
+                continue
+            mood = _mood(person, weeks_ago, rng)
+            note = None
+            if mood <= 2 and rng.random() < 0.7:
+                note = rng.choice(LOW_NOTES)
+            elif mood == 5 and rng.random() < 0.3:
+                note = rng.choice(GOOD_NOTES)
+            answered = asked_at + timedelta(minutes=rng.randint(1, 25))
+            rows.append(
+                Checkin(
+                    workspace_id=WORKSPACE,
+                    team_id=team.id,
+                    member_id=member.id,
+                    local_date=day,
+                    mood=mood,
+                    note=note,
+                    note_private=note is not None and rng.random() < 0.15,
+                    answered_at=answered,
+                    updated_at=answered,
+                )
+            )
+        leader = members[LEADER_PERSON.user_id]
+        summary_at = moment(
+            day, team.checkin_time, zone(team.timezone), after=timedelta(minutes=30)
+        )
+        rows.append(_sent(team, leader, "summary", day, summary_at))
+    return rows
+
+
+def _sent(team: Team, member: Member, kind: str, day: date, at: datetime) -> Delivery:
+    return Delivery(
+        workspace_id=WORKSPACE,
+        team_id=team.id,
+        member_id=member.id,
+        kind=kind,
+        local_date=day,
+        status=SENT,
+        attempts=1,
+        due_at=at,
+        sent_at=at,
+    )

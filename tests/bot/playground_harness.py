@@ -1,0 +1,80 @@
+"""The playground on a real port, with its clock starting on a Sunday evening in Oslo."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from pepptalk.bot.app import Pepptalk, create_playground
+from pepptalk.bot.config import Settings
+from tests.fakes.clock import FakeClock
+
+# Sunday 22 November 2026, 20:00 in Oslo: the next check-in is Monday's.
+SUNDAY_EVENING = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)
+
+
+class PlaygroundSite:
+    """A running playground and an HTTP client for it."""
+
+    def __init__(self, pepptalk: Pepptalk, url: str) -> None:
+        self.pepptalk, self.url = pepptalk, url
+        self.http = aiohttp.ClientSession()
+
+    @property
+    def playground(self):  # type: ignore[no-untyped-def]
+        assert self.pepptalk.playground is not None
+        return self.pepptalk.playground
+
+    async def page(self, who: str) -> str:
+        async with self.http.get(f"{self.url}/?as={who}") as response:
+            assert response.status == 200
+            return await response.text()
+
+    async def post(self, path: str, who: str, **fields: str) -> tuple[int, str]:
+        data = {"as": who, "token": self.playground.token, **fields}
+        async with self.http.post(f"{self.url}{path}", data=data) as response:
+            return response.status, await response.text()
+
+    async def command(self, who: str, text: str) -> str:
+        status, body = await self.post("/playground/command", who, text=text)
+        assert status == 200
+        return body
+
+    async def clock(self, who: str, to: str, at: str = "") -> str:
+        status, body = await self.post("/playground/clock", who, to=to, at=at)
+        assert status == 200
+        return body
+
+
+def visible_text(html: str) -> str:
+    """Roughly what a person reads on the page."""
+    without_style = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", without_style)))
+
+
+@asynccontextmanager
+async def running_playground(tmp_path: Path) -> AsyncIterator[PlaygroundSite]:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        playground_database_url=f"sqlite:///{tmp_path / 'demo.db'}",
+    )
+    pepptalk = await create_playground(settings, real_clock=FakeClock(SUNDAY_EVENING))
+    runner = web.AppRunner(pepptalk.web, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    harness = PlaygroundSite(pepptalk, f"http://127.0.0.1:{port}")
+    try:
+        yield harness
+    finally:
+        await harness.http.close()
+        await runner.cleanup()
+        await pepptalk.close()
