@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from html import unescape
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from html import unescape
 from pathlib import Path
 
 import aiohttp

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pepptalk.bot.config import Settings
 from pepptalk.bot.playground.seed import SELLERS, WORKSPACE, seed_demo
 from pepptalk.handlers.models import Checkin
 from tests.bot.playground_harness import PlaygroundSite, running_playground, visible_text
@@ -20,7 +21,9 @@ async def site(tmp_path: Path) -> AsyncIterator[PlaygroundSite]:
         yield running
 
 
-async def test_the_demo_team_is_seeded_once_with_eight_weeks_of_history(site: PlaygroundSite) -> None:
+async def test_the_demo_team_is_seeded_once_with_eight_weeks_of_history(
+    site: PlaygroundSite,
+) -> None:
     engine = site.pepptalk.engine
     async with AsyncSession(engine) as session:
         answers = await session.scalar(select(func.count()).select_from(Checkin))
@@ -66,7 +69,9 @@ async def test_a_seller_checks_in_adds_a_note_and_the_leader_reads_the_summary(
     )
     status, page = await site.post("/playground/form", "UANNA", note="x" * 600, submit="save")
     assert "600 characters" in visible_text(page), "the form stays open with the reason"
-    status, page = await site.post("/playground/form", "UANNA", note="Missed the bus", submit="save")
+    status, page = await site.post(
+        "/playground/form", "UANNA", note="Missed the bus", submit="save"
+    )
     assert "Your note: Missed the bus" in visible_text(page)
 
     text = visible_text(await site.clock("UINGRID", "summary"))
@@ -86,9 +91,13 @@ async def test_commands_with_mentions_work_as_in_a_workspace(site: PlaygroundSit
 
 async def test_bad_input_gets_a_clear_answer_and_never_a_server_error(site: PlaygroundSite) -> None:
     assert "Use HH:MM" in visible_text(await site.clock("UANNA", "at", "half past eight"))
-    assert "Sunday, 22 November 2026, 23:59" in visible_text(await site.clock("UANNA", "at", "23:59"))
+    assert "Sunday, 22 November 2026, 23:59" in visible_text(
+        await site.clock("UANNA", "at", "23:59")
+    )
     # An earlier time of day means tomorrow: the clock never runs backwards.
-    assert "Monday, 23 November 2026, 23:58" in visible_text(await site.clock("UANNA", "at", "23:58"))
+    assert "Monday, 23 November 2026, 23:58" in visible_text(
+        await site.clock("UANNA", "at", "23:58")
+    )
     status, _ = await site.post("/playground/command", "UNOBODY", text="help")
     assert status == 400
     async with site.http.post(f"{site.url}/playground/command", data={"as": "UANNA"}) as response:
@@ -100,14 +109,42 @@ async def test_bad_input_gets_a_clear_answer_and_never_a_server_error(site: Play
     assert "Pepptalk playground" in await site.page("<script>")
 
 
-async def test_the_playground_is_local_and_off_when_credentials_are_set() -> None:
-    from pepptalk.bot.cli import LOCALHOST, _sites
-    from pepptalk.bot.config import Settings
+ANY_HOST = Settings.model_fields["host"].default
+SLACK = {"slack_bot_token": "xoxb-1", "slack_signing_secret": "s"}
 
-    real = Settings(_env_file=None, slack_bot_token="xoxb-1", slack_signing_secret="s")  # type: ignore[call-arg, arg-type]
-    sites = await _sites(real, demo=False)
+
+@pytest.mark.parametrize(
+    ("credentials", "flag", "expected"),
+    [
+        ({}, False, [("playground", "127.0.0.1", 3000)]),
+        (
+            SLACK,
+            False,
+            [("bot", ANY_HOST, 3000)],
+        ),
+        (
+            SLACK,
+            True,
+            [("bot", ANY_HOST, 3000), ("playground", "127.0.0.1", 3001)],
+        ),
+    ],
+)
+async def test_the_playground_is_local_and_off_when_credentials_are_set(
+    tmp_path: Path, credentials: dict[str, str], flag: bool, expected: list[tuple[str, str, int]]
+) -> None:
+    from pepptalk.bot.cli import _sites
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite:///{tmp_path / 'real.db'}",
+        playground_database_url=f"sqlite:///{tmp_path / 'demo.db'}",
+        pepptalk_playground=flag,
+        **credentials,  # type: ignore[arg-type]
+    )
+    sites = await _sites(settings, demo=False)
     try:
-        assert [s.pepptalk.playground is None for s in sites] == [True]
+        found = [("playground" if s.pepptalk.playground else "bot", s.host, s.port) for s in sites]
+        assert found == expected
     finally:
         for s in sites:
             await s.pepptalk.close()

@@ -45,7 +45,9 @@ async def test_a_seller_taps_a_mood_adds_a_note_and_the_leader_reads_it(tmp_path
             assert await pressed.get_attribute("aria-pressed") == "true"
 
             await page.get_by_role("button", name="Add a note").click()
-            await page.get_by_role("textbox", name="Note", exact=True).fill("Missed the bus, starting late")
+            await page.get_by_role("textbox", name="Note", exact=True).fill(
+                "Missed the bus, starting late"
+            )
             await page.get_by_role("button", name="Save").click()
             await page.get_by_text("Your note: Missed the bus, starting late").wait_for()
 
