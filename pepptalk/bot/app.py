@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
@@ -19,6 +20,7 @@ from pepptalk.bot.playground.web import Playground
 from pepptalk.bot.services import Clock, Services, system_clock
 from pepptalk.bot.slack.app import create_bolt_app
 from pepptalk.bot.slack.chat import SlackChat
+from pepptalk.bot.slack.replies import ResponsePoster
 from pepptalk.bot.web import create_web_app
 from pepptalk.handlers.calendar import zone
 from pepptalk.handlers.messages import Message
@@ -37,9 +39,12 @@ class Pepptalk:
     bolt: AsyncApp | None
     web: web.Application
     playground: Playground | None = None
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def close(self) -> None:
         """Release connections."""
+        for closer in self.closers:
+            await closer()
         await self.engine.dispose()
 
 
@@ -76,11 +81,13 @@ async def create_app(
         chat = chat or SlackChat(client)
     services = Services(store=store, chat=chat or NoChat(), clock=clock)
     secret = settings.slack_signing_secret
+    poster = ResponsePoster()
     if settings.slack_enabled:
         bolt = create_bolt_app(
             client=client,
             signing_secret=secret.get_secret_value() if secret else None,
             services=services,
+            poster=poster,
         )
     # Without a signing secret nothing could prove a request came from Slack: no HTTP route then.
     http_bolt = bolt if secret is not None else None
@@ -90,6 +97,7 @@ async def create_app(
         services=services,
         bolt=bolt,
         web=create_web_app(services=services, bolt=http_bolt),
+        closers=[poster.close],
     )
 
 

@@ -5,23 +5,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack.render import action_name
-from pepptalk.bot.slack.replies import guarded, send_reply, slack_actor
+from pepptalk.bot.slack.replies import ResponsePoster, guarded, send_reply, slack_actor
 from pepptalk.handlers.actions import BUTTON_ACTIONS, press_button
 
 _OURS = re.compile(r"^(" + "|".join(sorted(BUTTON_ACTIONS)) + r")(#\d+)?$")
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def register(app: AsyncApp, services: Services, poster: ResponsePoster) -> None:
     """Listen for Pepptalk's buttons."""
 
-    async def handle_button(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
+    async def handle_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         action = (body.get("actions") or [{}])[0]
         actor = slack_actor(body)
@@ -38,7 +36,7 @@ def register(app: AsyncApp, services: Services) -> None:
         )
         await send_reply(
             reply,
-            respond=respond,
+            poster=poster,
             client=client,
             trigger_id=body.get("trigger_id"),
             response_url=body.get("response_url"),

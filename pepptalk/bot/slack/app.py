@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack import actions, commands, events, views
+from pepptalk.bot.slack.replies import ResponsePoster
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,11 @@ logging.getLogger("slack_bolt.AsyncApp").addFilter(_TokenFromClient())
 
 
 def create_bolt_app(
-    *, client: AsyncWebClient, signing_secret: str | None, services: Services
+    *,
+    client: AsyncWebClient,
+    signing_secret: str | None,
+    services: Services,
+    poster: ResponsePoster,
 ) -> AsyncApp:
     """A Bolt AsyncApp with every Pepptalk listener registered (no secret: Socket Mode only)."""
     app = AsyncApp(
@@ -54,5 +59,5 @@ def create_bolt_app(
 
     app.middleware(skip_retried_events)
     for listeners in (commands, actions, views, events):
-        listeners.register(app, services)
+        listeners.register(app, services, poster)
     return app

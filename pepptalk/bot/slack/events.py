@@ -10,12 +10,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack.chat import profile_of
 from pepptalk.bot.slack.render import render_home, render_message
-from pepptalk.bot.slack.replies import guarded, slack_actor
+from pepptalk.bot.slack.replies import ResponsePoster, guarded, slack_actor
 from pepptalk.handlers.commands import answer_direct_message
 from pepptalk.handlers.team import help_message
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def register(app: AsyncApp, services: Services, poster: ResponsePoster) -> None:
     """Listen for the events in manifest.yml."""
 
     async def handle_user_change(event: dict[str, Any], body: dict[str, Any]) -> None:

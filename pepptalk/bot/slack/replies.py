@@ -6,9 +6,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.context.respond.async_respond import AsyncRespond
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from pepptalk.bot.slack.render import render_form, render_message
 from pepptalk.handlers.i18n import copy_for
@@ -18,13 +17,39 @@ from pepptalk.handlers.ports import Actor
 log = logging.getLogger(__name__)
 
 
+class ResponsePoster:
+    """Posts replies to Slack's response_urls over one shared HTTP session.
+
+    Bolt's respond() opens a session per reply; under load that work competes with the acks.
+    """
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    async def post(self, url: str, body: dict[str, Any]) -> None:
+        """POST one reply; Slack's answer is logged when it refuses."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        try:
+            async with self._session.post(url, json=body) as response:
+                if response.status >= 400:
+                    log.warning("response_url refused a reply: %d", response.status)
+        except (TimeoutError, aiohttp.ClientError) as error:
+            log.warning("response_url unreachable: %r", error)
+
+    async def close(self) -> None:
+        """Close the session."""
+        if self._session is not None:
+            await self._session.close()
+
+
 async def send_reply(
     reply: Reply,
     *,
-    respond: AsyncRespond | None,
+    poster: ResponsePoster,
     client: AsyncWebClient,
+    response_url: str | None,
     trigger_id: str | None = None,
-    response_url: str | None = None,
 ) -> None:
     """Show a reply to the person who acted: open its form, or answer privately or in place."""
     if reply.form is not None and trigger_id:
@@ -32,17 +57,14 @@ async def send_reply(
             trigger_id=trigger_id, view=render_form(reply.form, response_url=response_url)
         )
         return
-    if reply.message is None:
+    if reply.message is None or not response_url:
         return
     body = render_message(reply.message)
-    if respond is not None:
-        if reply.replace:
-            await respond(replace_original=True, **body)
-        else:
-            await respond(response_type="ephemeral", replace_original=False, **body)
-    elif response_url:
-        await AsyncWebhookClient(response_url).send(
-            replace_original=reply.replace, response_type="ephemeral", **body
+    if reply.replace:
+        await poster.post(response_url, {"replace_original": True, **body})
+    else:
+        await poster.post(
+            response_url, {"response_type": "ephemeral", "replace_original": False, **body}
         )
 
 

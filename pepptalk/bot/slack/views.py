@@ -9,11 +9,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack.render import form_metadata, form_values
-from pepptalk.bot.slack.replies import guarded, send_reply, slack_actor
+from pepptalk.bot.slack.replies import ResponsePoster, guarded, send_reply, slack_actor
 from pepptalk.handlers.actions import FORM_ACTIONS, submit_form
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def register(app: AsyncApp, services: Services, poster: ResponsePoster) -> None:
     """Listen for Pepptalk's forms."""
 
     async def handle_submission(
@@ -37,7 +37,7 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack(response_action="errors", errors=reply.form_errors)
             return
         await ack()
-        await send_reply(reply, respond=None, client=client, response_url=response_url)
+        await send_reply(reply, poster=poster, client=client, response_url=response_url)
 
     for action in FORM_ACTIONS:
         app.view(action)(handle_submission)
