@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack.render import action_name
-from pepptalk.bot.slack.replies import ResponsePoster, guarded, send_reply, slack_actor
+from pepptalk.bot.slack.replies import ResponsePoster, answer, slack_actor
 from pepptalk.handlers.actions import BUTTON_ACTIONS, press_button
 
 _OURS = re.compile(r"^(" + "|".join(sorted(BUTTON_ACTIONS)) + r")(#\d+)?$")
@@ -22,24 +22,19 @@ def register(app: AsyncApp, services: Services, poster: ResponsePoster) -> None:
     async def handle_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         action = (body.get("actions") or [{}])[0]
-        actor = slack_actor(body)
-        reply = await guarded(
+        await answer(
             lambda: press_button(
                 store=services.store,
-                actor=actor,
+                actor=slack_actor(body),
                 action=action_name(str(action.get("action_id", ""))),
                 group=str(action.get("block_id", "")),
                 value=str(action.get("value", "")),
                 now=services.clock(),
             ),
             what="a button",
-        )
-        await send_reply(
-            reply,
+            body=body,
             poster=poster,
             client=client,
-            trigger_id=body.get("trigger_id"),
-            response_url=body.get("response_url"),
         )
 
     app.action(_OURS)(handle_button)

@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
-from pepptalk.bot.slack.replies import ResponsePoster, guarded, send_reply, slack_actor
+from pepptalk.bot.slack.replies import ResponsePoster, answer, slack_actor
 from pepptalk.handlers.commands import run_command
 
 
@@ -18,23 +18,18 @@ def register(app: AsyncApp, services: Services, poster: ResponsePoster) -> None:
     async def handle_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         # Ack at once: Slack gives us three seconds, and the answer goes to the response_url.
         await ack()
-        actor = slack_actor(body)
-        reply = await guarded(
+        await answer(
             lambda: run_command(
                 store=services.store,
                 chat=services.chat,
-                actor=actor,
+                actor=slack_actor(body),
                 text=str(body.get("text") or ""),
                 now=services.clock(),
             ),
             what="/pepptalk",
-        )
-        await send_reply(
-            reply,
+            body=body,
             poster=poster,
             client=client,
-            response_url=body.get("response_url"),
-            trigger_id=body.get("trigger_id"),
         )
 
     app.command("/pepptalk")(handle_command)

@@ -68,6 +68,25 @@ async def send_reply(
         )
 
 
+async def answer(
+    work: Callable[[], Awaitable[Reply]],
+    *,
+    what: str,
+    body: dict[str, Any],
+    poster: ResponsePoster,
+    client: AsyncWebClient,
+) -> None:
+    """Run a handler for an interactive payload and show its reply to the person who acted."""
+    reply = await guarded(work, what=what)
+    await send_reply(
+        reply,
+        poster=poster,
+        client=client,
+        response_url=body.get("response_url"),
+        trigger_id=body.get("trigger_id"),
+    )
+
+
 async def guarded(
     work: Callable[[], Awaitable[Reply]], *, language: str = "en", what: str
 ) -> Reply:
