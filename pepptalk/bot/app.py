@@ -23,8 +23,7 @@ from pepptalk.bot.slack.chat import SlackChat
 from pepptalk.bot.slack.replies import ResponsePoster
 from pepptalk.bot.web import create_web_app
 from pepptalk.handlers.calendar import zone
-from pepptalk.handlers.messages import Message
-from pepptalk.handlers.ports import Chat, DeliveryError, SentMessage, UserProfile
+from pepptalk.handlers.ports import Chat, PlatformChats
 
 DEMO_ZONE = "Europe/Oslo"
 
@@ -48,20 +47,6 @@ class Pepptalk:
         await self.engine.dispose()
 
 
-class NoChat:
-    """The chat when no platform is configured: sends wait in the outbox for one to be set."""
-
-    async def send_direct(
-        self, *, workspace_id: str, user_id: str, message: Message
-    ) -> SentMessage:
-        """Refuse for now; the delivery is retried later."""
-        raise DeliveryError("no chat platform configured", permanent=False)
-
-    async def find_user(self, *, workspace_id: str, user_id: str) -> UserProfile | None:
-        """Nobody is known without a platform."""
-        return None
-
-
 def slack_client(settings: Settings) -> AsyncWebClient:
     """The Web API client, pointed at SLACK_API_URL."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -77,9 +62,10 @@ async def create_app(
     store = create_store(engine)
     bolt: AsyncApp | None = None
     client = slack_client(settings)
+    chats: dict[str, Chat] = {}
     if settings.slack_enabled:
-        chat = chat or SlackChat(client)
-    services = Services(store=store, chat=chat or NoChat(), clock=clock)
+        chats["slack"] = SlackChat(client)
+    services = Services(store=store, chat=chat or PlatformChats(chats), clock=clock)
     secret = settings.slack_signing_secret
     poster = ResponsePoster()
     if settings.slack_enabled:

@@ -127,6 +127,7 @@ async def deliver_pending(
                     return
                 try:
                     where = await chat.send_direct(
+                        platform=job.team.platform,
                         workspace_id=job.delivery.workspace_id,
                         user_id=job.member.user_id,
                         message=message,

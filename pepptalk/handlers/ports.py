@@ -56,11 +56,40 @@ class Chat(Protocol):
     """A chat platform as the habits see it."""
 
     async def send_direct(
-        self, *, workspace_id: str, user_id: str, message: Message
+        self, *, platform: str, workspace_id: str, user_id: str, message: Message
     ) -> SentMessage:
         """Send a direct message to one person."""
         ...
 
-    async def find_user(self, *, workspace_id: str, user_id: str) -> UserProfile | None:
+    async def find_user(
+        self, *, platform: str, workspace_id: str, user_id: str
+    ) -> UserProfile | None:
         """Look a person up; None when the platform does not know them."""
         ...
+
+
+class PlatformChats:
+    """One Chat per platform, behind the one Chat the habits use."""
+
+    def __init__(self, chats: dict[str, Chat]) -> None:
+        self.chats = chats
+
+    async def send_direct(
+        self, *, platform: str, workspace_id: str, user_id: str, message: Message
+    ) -> SentMessage:
+        """Send through the person's platform; one not configured (yet) is retried later."""
+        chat = self.chats.get(platform)
+        if chat is None:
+            raise DeliveryError(f"{platform} is not configured", permanent=False)
+        return await chat.send_direct(
+            platform=platform, workspace_id=workspace_id, user_id=user_id, message=message
+        )
+
+    async def find_user(
+        self, *, platform: str, workspace_id: str, user_id: str
+    ) -> UserProfile | None:
+        """Look up on the person's platform; nobody is known on one that is not configured."""
+        chat = self.chats.get(platform)
+        if chat is None:
+            return None
+        return await chat.find_user(platform=platform, workspace_id=workspace_id, user_id=user_id)

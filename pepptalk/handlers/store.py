@@ -19,6 +19,7 @@ from pepptalk.handlers.models import (
     SENT,
     SKIPPED,
     Checkin,
+    ConversationRef,
     Delivery,
     Member,
     ProcessedEvent,
@@ -487,6 +488,56 @@ class Store:
                 select(Delivery.status, func.count()).group_by(Delivery.status)
             )
             return {str(status): int(count) for status, count in rows}
+
+    # --- conversation references ------------------------------------------------------------
+
+    async def save_reference(
+        self,
+        *,
+        workspace_id: str,
+        platform: str,
+        scope: str,
+        key: str,
+        reference: str,
+        now: datetime,
+    ) -> None:
+        """Keep the newest way to reach a person or channel."""
+        statement = (
+            self._insert(ConversationRef)
+            .values(
+                workspace_id=workspace_id,
+                platform=platform,
+                scope=scope,
+                key=key,
+                reference=reference,
+                updated_at=now,
+            )
+            .on_conflict_do_update(
+                index_elements=[
+                    ConversationRef.workspace_id,
+                    ConversationRef.platform,
+                    ConversationRef.scope,
+                    ConversationRef.key,
+                ],
+                set_={"reference": reference, "updated_at": now},
+            )
+        )
+        async with self._sessions.begin() as session:
+            await session.execute(statement)
+
+    async def reference(
+        self, *, workspace_id: str, platform: str, scope: str, key: str
+    ) -> str | None:
+        """The stored reference for a person or channel, if any."""
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(ConversationRef.reference).where(
+                    ConversationRef.workspace_id == workspace_id,
+                    ConversationRef.platform == platform,
+                    ConversationRef.scope == scope,
+                    ConversationRef.key == key,
+                )
+            )
 
     # --- platform events ---------------------------------------------------------------------
 

@@ -66,7 +66,9 @@ async def create_team(*, store: Store, chat: Chat, actor: Actor, name: str, now:
         return text_reply(copy("team.name_too_long", max=NAME_MAX))
     if await store.team_named(actor.workspace_id, name) is not None:
         return text_reply(copy("team.name_taken", team=name))
-    profile = await chat.find_user(workspace_id=actor.workspace_id, user_id=actor.user_id)
+    profile = await chat.find_user(
+        platform=actor.platform, workspace_id=actor.workspace_id, user_id=actor.user_id
+    )
     leader = profile or UserProfile(user_id=actor.user_id, name=actor.user_id)
     timezone = parse_timezone(leader.timezone or "") or "Europe/Oslo"
     seat = await store.create_team(
@@ -101,7 +103,11 @@ async def add_sellers(
         if mention.user_id is None:
             problems.append(copy("team.unknown_user", mention=mention.raw))
             continue
-        profile = await chat.find_user(workspace_id=seat.team.workspace_id, user_id=mention.user_id)
+        profile = await chat.find_user(
+            platform=seat.team.platform,
+            workspace_id=seat.team.workspace_id,
+            user_id=mention.user_id,
+        )
         if profile is None:
             problems.append(copy("team.unknown_user", mention=mention.raw))
         elif profile.is_bot:

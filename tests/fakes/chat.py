@@ -47,7 +47,7 @@ class FakeChat:
         return profile
 
     async def send_direct(
-        self, *, workspace_id: str, user_id: str, message: Message
+        self, *, platform: str, workspace_id: str, user_id: str, message: Message
     ) -> SentMessage:
         self.attempts += 1
         if self.fail_next:
@@ -55,7 +55,9 @@ class FakeChat:
         self.sent.append(Sent(workspace_id, user_id, message))
         return SentMessage(channel=f"D{user_id}", ref=f"{len(self.sent)}.000")
 
-    async def find_user(self, *, workspace_id: str, user_id: str) -> UserProfile | None:
+    async def find_user(
+        self, *, platform: str, workspace_id: str, user_id: str
+    ) -> UserProfile | None:
         return self.users.get(user_id)
 
     def to(self, user_id: str) -> list[Sent]:

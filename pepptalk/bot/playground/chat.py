@@ -17,12 +17,14 @@ class PlaygroundChat:
         self.clock = clock
 
     async def send_direct(
-        self, *, workspace_id: str, user_id: str, message: Message
+        self, *, platform: str, workspace_id: str, user_id: str, message: Message
     ) -> SentMessage:
         """Put a message in the person's thread."""
         posted = self.inbox.post(user_id, message, at=self.clock())
         return SentMessage(channel=f"dm-{user_id}", ref=str(posted.id))
 
-    async def find_user(self, *, workspace_id: str, user_id: str) -> UserProfile | None:
+    async def find_user(
+        self, *, platform: str, workspace_id: str, user_id: str
+    ) -> UserProfile | None:
         """Someone from the demo cast."""
         return self.directory.get(user_id)

@@ -49,7 +49,7 @@ class SlackChat:
         self.client = client
 
     async def send_direct(
-        self, *, workspace_id: str, user_id: str, message: Message
+        self, *, platform: str, workspace_id: str, user_id: str, message: Message
     ) -> SentMessage:
         """Post a DM (posting to a user id lands in the app's Messages tab with them)."""
         try:
@@ -65,7 +65,9 @@ class SlackChat:
             raise DeliveryError(f"network: {error!r}"[:200], permanent=False) from error
         return SentMessage(channel=str(response["channel"]), ref=str(response["ts"]))
 
-    async def find_user(self, *, workspace_id: str, user_id: str) -> UserProfile | None:
+    async def find_user(
+        self, *, platform: str, workspace_id: str, user_id: str
+    ) -> UserProfile | None:
         """A person's name and time zone from users.info; None when Slack does not know them."""
         try:
             response = await self.client.users_info(user=user_id)

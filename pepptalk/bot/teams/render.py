@@ -1,0 +1,168 @@
+"""Neutral messages as Adaptive Cards 1.5, and reading what a submitted card carries."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pepptalk.handlers.messages import (
+    Buttons,
+    Checkbox,
+    Divider,
+    Fields,
+    Form,
+    Heading,
+    Message,
+    Note,
+    Paragraph,
+    Style,
+    TextInput,
+)
+
+Json = dict[str, Any]
+SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+# What a card's Action.Submit data says it is; inputs are merged beside these keys.
+KIND = "pepptalk"
+BUTTON = "button"
+FORM = "form"
+_MARKDOWN = re.compile(r"([\\*_\[\]()#>`~])")
+
+
+def escape(text: str) -> str:
+    """Text that card markdown shows as typed (a note with *stars* stays plain)."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def _text(text: str, **style: object) -> Json:
+    return {"type": "TextBlock", "text": escape(text), "wrap": True, **style}
+
+
+def _card(body: list[Json], actions: list[Json] | None = None) -> Json:
+    card: Json = {"type": "AdaptiveCard", "$schema": SCHEMA_URL, "version": VERSION, "body": body}
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def _action_style(style: Style, selected: bool) -> str | None:
+    if style is Style.DANGER:
+        return "destructive"
+    if selected or style is Style.PRIMARY:
+        return "positive"
+    return None
+
+
+def _buttons(row: Buttons) -> Json:
+    actions = []
+    for button in row.buttons:
+        action: Json = {
+            "type": "Action.Submit",
+            "title": button.label,
+            "data": {
+                KIND: BUTTON,
+                "action": button.action,
+                "group": row.group,
+                "value": button.value,
+            },
+        }
+        style = _action_style(button.style, button.selected)
+        if style:
+            action["style"] = style
+        actions.append(action)
+    return {"type": "ActionSet", "actions": actions}
+
+
+def render_card(message: Message) -> Json:
+    """A message as one Adaptive Card."""
+    body: list[Json] = []
+    separate = False
+    for block in message.blocks:
+        element: Json | None = None
+        if isinstance(block, Heading):
+            element = _text(block.text, weight="Bolder", size="Medium")
+        elif isinstance(block, Paragraph):
+            element = _text(block.text)
+        elif isinstance(block, Fields):
+            facts = [{"title": label, "value": value} for label, value in block.pairs]
+            element = {"type": "FactSet", "facts": facts}
+        elif isinstance(block, Note):
+            element = _text(block.text, isSubtle=True, size="Small")
+        elif isinstance(block, Divider):
+            separate = True
+        elif isinstance(block, Buttons):
+            element = _buttons(block)
+        if element is not None:
+            if separate:
+                element["separator"] = True
+                separate = False
+            body.append(element)
+    if not body:
+        body.append(_text(message.summary))
+    return _card(body)
+
+
+def _input(field: TextInput | Checkbox) -> Json:
+    if isinstance(field, TextInput):
+        element: Json = {
+            "type": "Input.Text",
+            "id": field.name,
+            "label": field.label,
+            "isMultiline": field.multiline,
+            "maxLength": field.max_length,
+            "isRequired": not field.optional,
+        }
+        if field.initial:
+            element["value"] = field.initial
+        if field.placeholder:
+            element["placeholder"] = field.placeholder
+        return element
+    return {
+        "type": "Input.Toggle",
+        "id": field.name,
+        "title": field.label,
+        "value": "true" if field.checked else "false",
+        "valueOn": "true",
+        "valueOff": "false",
+    }
+
+
+def render_form_card(form: Form, *, errors: dict[str, str] | None = None) -> Json:
+    """A form as a card with inputs and one submit action; errors show under their input."""
+    body: list[Json] = [_text(form.title, weight="Bolder", size="Medium")]
+    if form.intro:
+        body.append(_text(form.intro))
+    for field in form.inputs:
+        body.append(_input(field))
+        if errors and field.name in errors:
+            body.append(_text(errors[field.name], color="Attention", spacing="None"))
+    submit = {
+        "type": "Action.Submit",
+        "title": form.submit,
+        "style": "positive",
+        "data": {
+            KIND: FORM,
+            "action": form.action,
+            "context": form.context,
+            "toggles": [f.name for f in form.inputs if isinstance(f, Checkbox)],
+            "texts": [f.name for f in form.inputs if isinstance(f, TextInput)],
+        },
+    }
+    return _card(body, [submit])
+
+
+def submitted(value: object) -> Json | None:
+    """The data of a card submit from this app, or None when the value is not one."""
+    if isinstance(value, dict) and value.get(KIND) in (BUTTON, FORM):
+        return value
+    return None
+
+
+def form_values(data: Json) -> dict[str, str | bool]:
+    """Input values from a submitted form card; toggles arrive as "true" or "false"."""
+    values: dict[str, str | bool] = {}
+    for name in data.get("texts") or []:
+        values[str(name)] = str(data.get(name) or "")
+    for name in data.get("toggles") or []:
+        values[str(name)] = str(data.get(name)) == "true"
+    return values

@@ -1,0 +1,34 @@
+"""Validating cards against the Adaptive Card 1.5 schema in ../shared/schemas."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+SCHEMA = (
+    Path(__file__).resolve().parents[3].parent
+    / "shared"
+    / "schemas"
+    / "adaptive-card-1.5.schema.json"
+)
+
+
+@cache
+def _validator() -> jsonschema.protocols.Validator | None:
+    if not SCHEMA.exists():
+        return None
+    schema = json.loads(SCHEMA.read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)  # type: ignore[no-any-return]
+
+
+def card_problems(card: dict[str, Any]) -> list[str]:
+    """Why the schema refuses a card (empty when it takes it, or when the schema is absent)."""
+    validator = _validator()
+    if validator is None:
+        return []
+    return [error.message for error in validator.iter_errors(card)]

@@ -1,0 +1,109 @@
+"""Every card Pepptalk can send is a valid Adaptive Card 1.5, and submits read back correctly."""
+
+from __future__ import annotations
+
+import pytest
+
+from pepptalk.bot.teams.render import form_values, render_card, render_form_card, submitted
+from pepptalk.handlers.checkin import compose_checkin
+from pepptalk.handlers.messages import (
+    Button,
+    Buttons,
+    Checkbox,
+    Divider,
+    Fields,
+    Form,
+    Heading,
+    Message,
+    Note,
+    Paragraph,
+    Style,
+    TextInput,
+)
+from pepptalk.handlers.models import Member, Team
+from pepptalk.handlers.team import help_message
+from tests.bot.teams.cards import SCHEMA, card_problems
+
+needs_schema = pytest.mark.skipif(not SCHEMA.exists(), reason="../shared/schemas is absent")
+
+
+def every_block() -> Message:
+    return Message(
+        summary="s",
+        blocks=(
+            Heading("Team check-in"),
+            Paragraph("Anna: *bold* [link](x)"),
+            Divider(),
+            Fields((("Anna", "🙂 Good"), ("Bjørn", "😕 Low"))),
+            Note("who sees"),
+            Buttons(
+                "checkin:2026-11-23",
+                (
+                    Button("😣", "checkin_mood", "1"),
+                    Button("🙂", "checkin_mood", "4", Style.PRIMARY, selected=True),
+                    Button("Stop", "x", "y", Style.DANGER),
+                ),
+            ),
+        ),
+    )
+
+
+@needs_schema
+def test_messages_and_forms_are_valid_cards() -> None:
+    team = Team(name="Oslo", language="nb", checkin_time="08:30")
+    member = Member(display_name="Anna Berg", role="seller")
+    from datetime import date
+
+    cards = [
+        render_card(every_block()),
+        render_card(Message(summary="only a summary")),
+        render_card(
+            compose_checkin(
+                team=team, member=member, day=date(2026, 11, 23), leaders=["Kari"], checkin=None
+            )
+        ),
+        render_card(help_message(seat=None).message),  # type: ignore[arg-type]
+        render_form_card(
+            Form(
+                action="checkin_note_form",
+                title="Today's note",
+                submit="Save",
+                cancel="Cancel",
+                intro="Anything?",
+                context="2026-11-23",
+                inputs=(
+                    TextInput("note", "Note", initial="x", multiline=True),
+                    Checkbox("private", "Private"),
+                ),
+            ),
+            errors={"note": "Too long"},
+        ),
+    ]
+    for card in cards:
+        assert card_problems(card) == []
+
+
+@needs_schema
+def test_the_schema_check_itself_catches_a_broken_card() -> None:
+    assert card_problems({"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "Nope"}]})
+
+
+def test_user_text_stays_plain_and_submits_read_back() -> None:
+    card = render_card(every_block())
+    assert card["body"][1]["text"] == r"Anna: \*bold\* \[link\]\(x\)"
+    assert card["body"][2]["separator"] is True
+    action = card["body"][-1]["actions"][1]
+    assert action["style"] == "positive"
+    data = submitted(action["data"])
+    assert data == {
+        "pepptalk": "button",
+        "action": "checkin_mood",
+        "group": "checkin:2026-11-23",
+        "value": "4",
+    }
+    assert submitted({"msteams": "x"}) is None and submitted("text") is None
+    form = render_form_card(
+        Form("f", "T", "Save", "Cancel", (TextInput("note", "Note"), Checkbox("private", "P")))
+    )
+    sent = {**form["actions"][0]["data"], "note": "true", "private": "true"}
+    assert form_values(sent) == {"note": "true", "private": True}
