@@ -21,7 +21,10 @@ from pepptalk.bot.services import Clock, Services, system_clock
 from pepptalk.bot.slack.app import create_bolt_app
 from pepptalk.bot.slack.chat import SlackChat
 from pepptalk.bot.slack.replies import ResponsePoster
-from pepptalk.bot.web import create_web_app
+from pepptalk.bot.teams.adapter import create_adapter
+from pepptalk.bot.teams.bot import PepptalkTeamsBot
+from pepptalk.bot.teams.chat import TeamsChat
+from pepptalk.bot.web import TeamsEndpoint, create_web_app
 from pepptalk.handlers.calendar import zone
 from pepptalk.handlers.ports import Chat, PlatformChats
 
@@ -65,7 +68,13 @@ async def create_app(
     chats: dict[str, Chat] = {}
     if settings.slack_enabled:
         chats["slack"] = SlackChat(client)
+    teams: TeamsEndpoint | None = None
+    if settings.teams_enabled:
+        adapter = create_adapter(settings)
+        chats["teams"] = TeamsChat(adapter, store, settings.microsoft_app_id or "", clock)
     services = Services(store=store, chat=chat or PlatformChats(chats), clock=clock)
+    if settings.teams_enabled:
+        teams = TeamsEndpoint(adapter=adapter, bot=PepptalkTeamsBot(services))
     secret = settings.slack_signing_secret
     poster = ResponsePoster()
     if settings.slack_enabled:
@@ -82,7 +91,7 @@ async def create_app(
         engine=engine,
         services=services,
         bolt=bolt,
-        web=create_web_app(services=services, bolt=http_bolt),
+        web=create_web_app(services=services, bolt=http_bolt, teams=teams),
         closers=[poster.close],
     )
 

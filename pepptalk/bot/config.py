@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     microsoft_app_password: SecretStr | None = None
     microsoft_app_tenant_id: str | None = None
     microsoft_app_type: str = "MultiTenant"
+    # Where Bot Framework publishes its token keys; tests point it at a local server.
+    microsoft_openid_metadata_url: str | None = None
     port: int = 3000
     host: str = "0.0.0.0"  # noqa: S104 - a server is meant to be reachable; set HOST to narrow it
     pepptalk_playground: bool = False
@@ -62,7 +64,12 @@ class Settings(BaseSettings):
     @property
     def has_credentials(self) -> bool:
         """Whether any chat platform's credentials are set."""
-        return self.slack_enabled or self.microsoft_app_id is not None
+        return self.slack_enabled or self.teams_enabled
+
+    @property
+    def teams_enabled(self) -> bool:
+        """Whether Teams is configured (an empty MICROSOFT_APP_ID: local use without auth)."""
+        return self.microsoft_app_id is not None
 
     @property
     def slack_enabled(self) -> bool:

@@ -7,10 +7,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from pepptalk.bot.guard import guarded
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack.chat import profile_of
 from pepptalk.bot.slack.render import render_home, render_message
-from pepptalk.bot.slack.replies import ResponsePoster, guarded, slack_actor
+from pepptalk.bot.slack.replies import ResponsePoster, slack_actor
 from pepptalk.handlers.commands import answer_direct_message
 from pepptalk.handlers.team import help_message
 

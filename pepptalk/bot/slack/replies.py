@@ -9,9 +9,9 @@ from typing import Any
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from pepptalk.bot.guard import guarded
 from pepptalk.bot.slack.render import render_form, render_message
-from pepptalk.handlers.i18n import copy_for
-from pepptalk.handlers.messages import Reply, text_reply
+from pepptalk.handlers.messages import Reply
 from pepptalk.handlers.ports import Actor
 
 log = logging.getLogger(__name__)
@@ -85,17 +85,6 @@ async def answer(
         response_url=body.get("response_url"),
         trigger_id=body.get("trigger_id"),
     )
-
-
-async def guarded(
-    work: Callable[[], Awaitable[Reply]], *, language: str = "en", what: str
-) -> Reply:
-    """Run a handler; if it breaks, log it and give the user a calm word instead of silence."""
-    try:
-        return await work()
-    except Exception:
-        log.exception("handling %s failed", what)
-        return text_reply(copy_for(language)("errors.something_wrong"))
 
 
 def slack_actor(body: dict[str, Any], *, user_id: object = None) -> Actor:

@@ -7,9 +7,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from pepptalk.bot.guard import guarded
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack.render import form_metadata, form_values
-from pepptalk.bot.slack.replies import ResponsePoster, guarded, send_reply, slack_actor
+from pepptalk.bot.slack.replies import ResponsePoster, send_reply, slack_actor
 from pepptalk.handlers.actions import FORM_ACTIONS, submit_form
 
 

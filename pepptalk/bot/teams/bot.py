@@ -1,0 +1,177 @@
+"""Teams turns into the same handler calls as Slack: text commands, card buttons and forms."""
+
+from __future__ import annotations
+
+import logging
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
+from botbuilder.schema import Activity
+
+from pepptalk.bot.guard import guarded
+from pepptalk.bot.services import Services
+from pepptalk.bot.teams.chat import card_activity
+from pepptalk.bot.teams.references import (
+    PLATFORM,
+    known_aad_id,
+    person_of,
+    remember,
+    remember_member,
+    workspace_of,
+)
+from pepptalk.bot.teams.render import BUTTON, form_values, render_form_card, submitted
+from pepptalk.handlers.actions import press_button, submit_form
+from pepptalk.handlers.calendar import parse_timezone
+from pepptalk.handlers.commands import run_command
+from pepptalk.handlers.messages import Message, Paragraph, Reply
+from pepptalk.handlers.ports import Actor
+from pepptalk.handlers.team import help_message
+
+log = logging.getLogger(__name__)
+
+
+class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
+    """Pepptalk in Teams: the /pepptalk words as messages to the bot, replies as cards."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """Every turn: keep how to reach this person and their clock, then handle it."""
+        activity = turn_context.activity
+        await remember(self.services.store, activity, now=self.services.clock())
+        zone = parse_timezone(activity.local_timezone or "")
+        sender = activity.from_property
+        if zone and sender is not None:
+            await self.services.store.update_profile(
+                workspace_id=workspace_of(activity),
+                user_id=person_of(activity),
+                name=str(sender.name or person_of(activity))[:120],
+                timezone=zone,
+            )
+        await super().on_turn(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        """A command typed to the bot, or a card's button or form."""
+        activity = turn_context.activity
+        actor = Actor(workspace_of(activity), person_of(activity), PLATFORM)
+        services = self.services
+        data = submitted(activity.value)
+        if data is None:
+            text = await self._command_text(turn_context, actor)
+            reply = await guarded(
+                lambda: run_command(
+                    store=services.store,
+                    chat=services.chat,
+                    actor=actor,
+                    text=text,
+                    now=services.clock(),
+                ),
+                what="a Teams message",
+            )
+        elif data["pepptalk"] == BUTTON:
+            reply = await guarded(
+                lambda: press_button(
+                    store=services.store,
+                    actor=actor,
+                    action=str(data.get("action", "")),
+                    group=str(data.get("group", "")),
+                    value=str(data.get("value", "")),
+                    now=services.clock(),
+                ),
+                what="a Teams card button",
+            )
+        else:
+            reply = await guarded(
+                lambda: submit_form(
+                    store=services.store,
+                    actor=actor,
+                    action=str(data.get("action", "")),
+                    context=str(data.get("context", "")),
+                    values=form_values(data),
+                    now=services.clock(),
+                ),
+                what="a Teams card form",
+            )
+        await self._show(turn_context, reply)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        """Installed personally or in a team: say what Pepptalk does."""
+        await self._greet(turn_context)
+
+    async def _greet(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        seat = await self.services.store.membership(workspace_of(activity), person_of(activity))
+        message = help_message(seat=seat).message
+        if message is not None:
+            await turn_context.send_activity(card_activity(message))
+
+    async def _command_text(self, turn_context: TurnContext, actor: Actor) -> str:
+        """The words after the bot's mention, with people's mentions as <@id|name>."""
+        activity = turn_context.activity
+        text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
+        for teams_id, name, written in _mentions(activity):
+            if teams_id == activity.recipient.id:
+                continue
+            aad_id = await known_aad_id(
+                self.services.store, workspace=actor.workspace_id, teams_id=teams_id
+            ) or await self._aad_id(turn_context, teams_id)
+            await remember_member(
+                self.services.store,
+                workspace=actor.workspace_id,
+                aad_id=aad_id,
+                member={"teams_id": teams_id, "name": name, "service_url": activity.service_url},
+                now=self.services.clock(),
+            )
+            text = text.replace(written, f"<@{aad_id}|{name or aad_id}>")
+        return text.strip().removeprefix("/pepptalk").strip()
+
+    async def _aad_id(self, turn_context: TurnContext, teams_id: str) -> str:
+        # Mentions carry the Teams id; people are known by their AAD object id, from the roster.
+        try:
+            member = await TeamsInfo.get_member(turn_context, teams_id)
+        except Exception as error:  # noqa: BLE001 - the roster is a nicety; the Teams id still works
+            log.info("could not look up %s in the roster: %r", teams_id, error)
+            return teams_id
+        return str(getattr(member, "aad_object_id", None) or teams_id)
+
+    async def _show(self, turn_context: TurnContext, reply: Reply) -> None:
+        """Send a reply as a card: a form, errors, an update in place, or a new message."""
+        if reply.form is not None:
+            form_card = card_activity(Message(summary=reply.form.title))
+            form_card.attachments[0].content = render_form_card(reply.form)
+            await turn_context.send_activity(form_card)
+            return
+        if reply.form_errors:
+            errors = tuple(Paragraph(text) for text in reply.form_errors.values())
+            message = Message(summary=next(iter(reply.form_errors.values())), blocks=errors)
+            await turn_context.send_activity(card_activity(message))
+            return
+        if reply.message is None:
+            return
+        activity = card_activity(reply.message)
+        replied_to = turn_context.activity.reply_to_id
+        if reply.replace and replied_to:
+            activity.id = replied_to
+            try:
+                await turn_context.update_activity(activity)
+                return
+            except Exception as error:  # noqa: BLE001 - an old card can't always be updated
+                log.info("could not update card %s: %r", replied_to, error)
+                activity.id = None
+        await turn_context.send_activity(activity)
+
+
+def _mentions(activity: Activity) -> list[tuple[str, str, str]]:
+    """(Teams id, name, the text written for it) of each mention in a message."""
+    found = []
+    for entity in activity.entities or []:
+        if (entity.type or "").lower() != "mention":
+            continue
+        # Received entities keep their fields here, as botbuilder's own mention helpers read them.
+        props = getattr(entity, "additional_properties", None) or {}
+        mentioned = props.get("mentioned") or {}
+        written = str(props.get("text") or "")
+        if isinstance(mentioned, dict) and mentioned.get("id") and written:
+            found.append((str(mentioned["id"]), str(mentioned.get("name") or ""), written))
+    return found

@@ -1,0 +1,120 @@
+"""Teams as the habits' Chat: proactive messages from stored references, and the directory."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import aiohttp
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
+from msrest.exceptions import HttpOperationError
+
+from pepptalk.bot.services import Clock
+from pepptalk.bot.teams.references import MEMBER, PLATFORM, USER, dump, load
+from pepptalk.bot.teams.render import render_card
+from pepptalk.handlers.messages import Message
+from pepptalk.handlers.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
+from pepptalk.handlers.store import Store
+
+log = logging.getLogger(__name__)
+# Teams asks bots to back off and retry on these; others will not get better by waiting.
+RETRY_STATUSES = frozenset({412, 429, 502, 504})
+DEFAULT_BACKOFF = 2.0
+
+
+def card_activity(message: Message) -> Activity:
+    """A message activity carrying the message as an Adaptive Card."""
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(render_card(message)))
+    activity.summary = message.summary
+    return activity
+
+
+def _status(error: HttpOperationError) -> tuple[int, float]:
+    response = error.response
+    status = getattr(response, "status", None) or getattr(response, "status_code", 0)
+    headers = getattr(response, "headers", {}) or {}
+    try:
+        wait = float(headers.get("Retry-After", DEFAULT_BACKOFF))
+    except (TypeError, ValueError):
+        wait = DEFAULT_BACKOFF
+    return int(status or 0), wait
+
+
+class TeamsChat:
+    """Sends through the CloudAdapter to people we have a way to reach."""
+
+    def __init__(self, adapter: CloudAdapter, store: Store, app_id: str, clock: Clock) -> None:
+        self.adapter, self.store, self.app_id, self.clock = adapter, store, app_id, clock
+
+    async def _stored(self, workspace_id: str, scope: str, key: str) -> str | None:
+        return await self.store.reference(
+            workspace_id=workspace_id, platform=PLATFORM, scope=scope, key=key
+        )
+
+    async def send_direct(
+        self, *, platform: str, workspace_id: str, user_id: str, message: Message
+    ) -> SentMessage:
+        """Post a card in the person's 1:1 chat with Pepptalk, starting one if need be."""
+        sent: dict[str, str] = {}
+
+        async def post(turn_context: TurnContext) -> None:
+            response = await turn_context.send_activity(card_activity(message))
+            reference = TurnContext.get_conversation_reference(turn_context.activity)
+            sent["conversation"] = reference.conversation.id if reference.conversation else ""
+            sent["id"] = response.id if response and response.id else ""
+            if not stored:
+                # Now there is a 1:1 chat: keep it, so the next message goes straight there.
+                await self.store.save_reference(
+                    workspace_id=workspace_id,
+                    platform=PLATFORM,
+                    scope=USER,
+                    key=user_id,
+                    reference=dump(reference),
+                    now=self.clock(),
+                )
+
+        stored = await self._stored(workspace_id, USER, user_id)
+        try:
+            if stored:
+                await self.adapter.continue_conversation(load(stored), post, self.app_id)
+            else:
+                await self._start_conversation(workspace_id, user_id, post)
+        except HttpOperationError as error:
+            status, wait = _status(error)
+            if status in RETRY_STATUSES:
+                raise RateLimitedError(wait) from error
+            raise DeliveryError(
+                f"teams: HTTP {status}", permanent=status in (401, 403, 404)
+            ) from error
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            raise DeliveryError(f"teams: network: {error!r}"[:200], permanent=False) from error
+        return SentMessage(channel=sent.get("conversation", ""), ref=sent.get("id", ""))
+
+    async def _start_conversation(self, workspace_id: str, user_id: str, post: Any) -> None:
+        member_text = await self._stored(workspace_id, MEMBER, user_id)
+        if not member_text:
+            raise DeliveryError("no way to reach this person in Teams yet", permanent=True)
+        member = json.loads(member_text)
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=f"28:{self.app_id}"),
+            members=[ChannelAccount(id=member["teams_id"])],
+            tenant_id=workspace_id,
+            channel_data={"tenant": {"id": workspace_id}},
+        )
+        await self.adapter.create_conversation(
+            self.app_id, post, parameters, channel_id="msteams", service_url=member["service_url"]
+        )
+
+    async def find_user(
+        self, *, platform: str, workspace_id: str, user_id: str
+    ) -> UserProfile | None:
+        """Someone Pepptalk has seen in this tenant (in a turn, or mentioned)."""
+        member_text = await self._stored(workspace_id, MEMBER, user_id)
+        if not member_text:
+            return None
+        member = json.loads(member_text)
+        return UserProfile(user_id=user_id, name=str(member.get("name") or user_id)[:120])

@@ -1,0 +1,95 @@
+"""Who is who in Teams, and where to reach them later: conversation references in the store."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ConversationReference
+
+from pepptalk.handlers.store import Store
+
+PLATFORM = "teams"
+USER = "user"  # a 1:1 conversation with a person, keyed by their AAD object id
+CHANNEL = "channel"  # a team channel, keyed by its channel id
+MEMBER = "member"  # how to start a 1:1 with a person we have only seen elsewhere
+ALIAS = "alias"  # a Teams id (29:…) to the AAD object id Pepptalk knows the person by
+
+
+def workspace_of(activity: Activity) -> str:
+    """The tenant an activity comes from: Pepptalk's workspace on Teams."""
+    conversation = activity.conversation
+    tenant = getattr(conversation, "tenant_id", None) if conversation else None
+    if not tenant and isinstance(activity.channel_data, dict):
+        tenant = (activity.channel_data.get("tenant") or {}).get("id")
+    return str(tenant or "")
+
+
+def person_of(activity: Activity) -> str:
+    """The acting person's AAD object id (their Teams id when Teams sends none)."""
+    sender = activity.from_property
+    if sender is None:
+        return ""
+    return str(getattr(sender, "aad_object_id", None) or sender.id or "")
+
+
+def channel_of(activity: Activity) -> str | None:
+    """The team channel an activity was posted in, if any."""
+    if isinstance(activity.channel_data, dict):
+        channel = activity.channel_data.get("channel") or {}
+        if channel.get("id"):
+            return str(channel["id"])
+    return None
+
+
+def dump(reference: ConversationReference) -> str:
+    """A reference as JSON text for the store."""
+    return json.dumps(reference.serialize())
+
+
+def load(text: str) -> ConversationReference:
+    """A reference back from the store."""
+    return ConversationReference.deserialize(json.loads(text))
+
+
+async def remember(store: Store, activity: Activity, *, now: datetime) -> None:
+    """Keep how to reach the sender (and the channel) from this activity, newest wins."""
+    workspace, person = workspace_of(activity), person_of(activity)
+    if not workspace or not person:
+        return
+    reference = TurnContext.get_conversation_reference(activity)
+    kind = getattr(activity.conversation, "conversation_type", None)
+    if kind == "personal":
+        await _save(store, workspace, USER, person, dump(reference), now)
+    channel = channel_of(activity)
+    if kind == "channel" and channel:
+        await _save(store, workspace, CHANNEL, channel, dump(reference), now)
+    sender = activity.from_property
+    member = {"teams_id": sender.id, "name": sender.name, "service_url": activity.service_url}
+    await _save(store, workspace, MEMBER, person, json.dumps(member), now)
+    if sender.id and sender.id != person:
+        await _save(store, workspace, ALIAS, sender.id, person, now)
+
+
+async def known_aad_id(store: Store, *, workspace: str, teams_id: str) -> str | None:
+    """The AAD object id of someone seen before under this Teams id."""
+    return await store.reference(
+        workspace_id=workspace, platform=PLATFORM, scope=ALIAS, key=teams_id
+    )
+
+
+async def remember_member(
+    store: Store, *, workspace: str, aad_id: str, member: dict[str, Any], now: datetime
+) -> None:
+    """Keep how to start a 1:1 with someone we learned of through a mention."""
+    await _save(store, workspace, MEMBER, aad_id, json.dumps(member), now)
+
+
+async def _save(
+    store: Store, workspace: str, scope: str, key: str, text: str, now: datetime
+) -> None:
+    await store.save_reference(
+        workspace_id=workspace, platform=PLATFORM, scope=scope, key=key, reference=text, now=now
+    )

@@ -1,0 +1,153 @@
+"""Teams turns through botbuilder's TestAdapter: the same grammar, answered with cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.schema import Activity
+
+from pepptalk.bot.config import Settings
+from pepptalk.bot.services import Services
+from pepptalk.bot.teams.adapter import create_adapter
+from pepptalk.bot.teams.bot import PepptalkTeamsBot
+from pepptalk.bot.teams.chat import TeamsChat
+from pepptalk.bot.teams.references import MEMBER, PLATFORM, USER
+from pepptalk.handlers.ports import PlatformChats
+from pepptalk.handlers.store import Store
+from tests.bot.teams.activities import TENANT, installed, message, person
+from tests.bot.teams.cards import card_problems
+from tests.fakes.chat import FakeChat
+from tests.fakes.clock import FakeClock
+
+KARI, ANNA = person("Kari Nordmann"), person("Anna Berg")
+
+
+class Turns:
+    def __init__(self, store: Store, chat: FakeChat, clock: FakeClock) -> None:
+        self.store = store
+        self.adapter = TestAdapter()
+        # The directory is Teams' own (what Pepptalk has seen); sends are not part of these turns.
+        teams_chat = TeamsChat(
+            create_adapter(Settings(_env_file=None, microsoft_app_id="")), store, "", clock
+        )  # type: ignore[call-arg]
+        self.bot = PepptalkTeamsBot(
+            Services(store=store, chat=PlatformChats({"teams": teams_chat}), clock=clock)
+        )
+
+    async def send(self, activity: Activity) -> list[dict[str, Any]]:
+        """Run one turn; the cards Pepptalk sent or updated in it."""
+        self.adapter.activity_buffer.clear()
+        self.adapter.updated_activities.clear()
+        # TestAdapter stamps every activity with its template's people and conversation.
+        self.adapter.template = Activity(
+            channel_id=activity.channel_id,
+            from_property=activity.from_property,
+            recipient=activity.recipient,
+            conversation=activity.conversation,
+            service_url=activity.service_url,
+        )
+        await self.adapter.process_activity(activity, self.bot.on_turn)
+        cards = []
+        for sent in [*self.adapter.activity_buffer, *self.adapter.updated_activities]:
+            for attachment in sent.attachments or []:
+                assert card_problems(attachment.content) == []
+                cards.append(attachment.content)
+        return cards
+
+
+def text_of(cards: list[dict[str, Any]]) -> str:
+    import json
+
+    return json.dumps(cards, ensure_ascii=False).replace("\\\\", "")
+
+
+@pytest.fixture
+def turns(store: Store, chat: FakeChat, clock: FakeClock) -> Turns:
+    return Turns(store, chat, clock)
+
+
+async def test_install_greets_and_remembers_how_to_reach_the_person(turns: Turns) -> None:
+    cards = await turns.send(installed(KARI))
+    assert "Pepptalk helps a sales team start the day well" in text_of(cards)
+    stored = await turns.store.reference(
+        workspace_id=TENANT, platform=PLATFORM, scope=USER, key="aad-kari"
+    )
+    assert stored is not None and "a:1on1-29:kari" in stored
+
+
+async def test_a_leader_sets_up_a_team_from_a_channel_with_mentions(turns: Turns) -> None:
+    await turns.send(message(ANNA, "help"))  # Anna has talked to Pepptalk before
+    cards = await turns.send(message(KARI, "team create Oslo", channel="sales"))
+    assert "Team Oslo is ready" in text_of(cards)
+    seat = await turns.store.membership(TENANT, "aad-kari")
+    assert (
+        seat is not None and seat.team.platform == "teams" and seat.team.timezone == "Europe/Oslo"
+    )
+    cards = await turns.send(
+        message(KARI, "team add <at>Anna Berg</at>", channel="sales", mentions=[ANNA])
+    )
+    assert "Added Anna Berg" in text_of(cards)
+    assert await turns.store.membership(TENANT, "aad-anna") is not None
+    channel = await turns.store.reference(
+        workspace_id=TENANT, platform=PLATFORM, scope="channel", key="19:sales@thread"
+    )
+    assert channel is not None
+
+
+async def test_card_buttons_and_forms_record_the_mood_and_note(turns: Turns) -> None:
+    await turns.send(message(ANNA, "hi"))
+    await turns.send(message(KARI, "team create Oslo"))
+    await turns.send(message(KARI, "team add <at>Anna Berg</at>", channel="sales", mentions=[ANNA]))
+    cards = await turns.send(message(ANNA, "checkin"))
+    moods = next(e for e in cards[0]["body"] if e["type"] == "ActionSet")
+    low = moods["actions"][1]["data"]
+    cards = await turns.send(message(ANNA, value=low, reply_to_id="card-1"))
+    assert "You picked 😕 Low" in text_of(cards)
+    assert turns.adapter.updated_activities and turns.adapter.updated_activities[0].id == "card-1"
+
+    note_button = next(e for e in cards[0]["body"][::-1] if e["type"] == "ActionSet")["actions"][0][
+        "data"
+    ]
+    cards = await turns.send(message(ANNA, value=note_button))
+    form = cards[0]
+    assert [b["type"] for b in form["body"] if b["type"].startswith("Input")] == [
+        "Input.Text",
+        "Input.Toggle",
+    ]
+    submit = {**form["actions"][0]["data"], "note": "x" * 600, "private": "false"}
+    assert "600 characters" in text_of(await turns.send(message(ANNA, value=submit)))
+    submit = {**form["actions"][0]["data"], "note": "Missed the bus", "private": "true"}
+    assert "Your private note: Missed the bus" in text_of(
+        await turns.send(message(ANNA, value=submit))
+    )
+
+
+async def test_bad_input_gets_a_short_card_not_an_error(turns: Turns) -> None:
+    assert "not in a team yet" in text_of(await turns.send(message(ANNA, "checkin")))
+    assert "don't know" in text_of(await turns.send(message(ANNA, "/pepptalk dance")))
+    stray = {"pepptalk": "button", "action": "checkin_mood", "value": "9"}
+    assert "not in a team" in text_of(await turns.send(message(ANNA, value=stray)))
+    await turns.send(message(KARI, "team create Oslo"))
+    assert "Mention at least one person" in text_of(await turns.send(message(KARI, "team add")))
+    assert "can't find Anna" in text_of(await turns.send(message(KARI, "team add Anna")))
+    await turns.send(message(KARI, "team add <at>Anna Berg</at>", channel="s", mentions=[ANNA]))
+    leader_only = await turns.send(message(ANNA, "team set checkin 07:00"))
+    assert "Only a team leader" in text_of(leader_only)
+    assert "didn't carry a mood" in text_of(await turns.send(message(ANNA, value=stray)))
+    # Someone else's card data is ignored rather than misread.
+    assert await turns.send(message(ANNA, value={"action": "checkin_mood"})) != []
+
+
+async def test_a_persons_zone_follows_what_teams_reports(turns: Turns) -> None:
+    await turns.send(message(ANNA, "hi"))
+    await turns.send(message(KARI, "team create Oslo"))
+    await turns.send(message(KARI, "team add <at>Anna Berg</at>", channel="sales", mentions=[ANNA]))
+    await turns.send(message(ANNA, "help", local_timezone="America/New_York"))
+    seat = await turns.store.membership(TENANT, "aad-anna")
+    assert seat is not None and seat.member.timezone == "America/New_York"
+    member = await turns.store.reference(
+        workspace_id=TENANT, platform=PLATFORM, scope=MEMBER, key="aad-anna"
+    )
+    assert member is not None and "29:anna" in member
