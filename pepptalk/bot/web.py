@@ -72,6 +72,9 @@ def create_web_app(
                 response = await teams.adapter.process(request, teams.bot)
             except web.HTTPException:
                 raise
+            except ValueError as error:
+                log.warning("unreadable Teams request: %r", error)
+                return web.json_response({"error": "bad_request"}, status=400)
             except Exception as error:  # noqa: BLE001 - past parsing, what is left is proving who sent it
                 # The turn itself runs inside the adapter's error handler; what escapes is a token
                 # that could not be checked (bad signature, unknown key, keys unreachable).

@@ -13,7 +13,7 @@ from pepptalk.handlers.store import Membership, Store
 from pepptalk.handlers.team import Mention
 
 # Platforms hand user mentions over as <@ID> or <@ID|name>; adapters normalise to that form.
-USER_MENTION = re.compile(r"^<@([A-Za-z0-9_:.-]+)(?:\|[^>]*)?>$")
+USER_MENTION = re.compile(r"^<@([^|>\s]+)(?:\|[^>]*)?>$")
 _TOKEN = re.compile(r"<[^>]*>|\S+")
 COMMAND_MAX = 3000
 

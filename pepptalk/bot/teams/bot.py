@@ -109,9 +109,11 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     async def _command_text(self, turn_context: TurnContext, actor: Actor) -> str:
         """The words after the bot's mention, with people's mentions as <@id|name>."""
         activity = turn_context.activity
-        text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
+        text = activity.text or ""
         for teams_id, name, written in _mentions(activity):
-            if teams_id == activity.recipient.id:
+            if activity.recipient is not None and teams_id == activity.recipient.id:
+                # "@Pepptalk team add …" in a channel: the bot's name is not part of the command.
+                text = text.replace(written, " ")
                 continue
             aad_id = await known_aad_id(
                 self.services.store, workspace=actor.workspace_id, teams_id=teams_id

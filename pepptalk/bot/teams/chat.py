@@ -59,9 +59,15 @@ class TeamsChat:
     ) -> SentMessage:
         """Post a card in the person's 1:1 chat with Pepptalk, starting one if need be."""
         sent: dict[str, str] = {}
+        failures: list[BaseException] = []
 
         async def post(turn_context: TurnContext) -> None:
-            response = await turn_context.send_activity(card_activity(message))
+            # The adapter's turn error handler would swallow a failed send; carry it out instead.
+            try:
+                response = await turn_context.send_activity(card_activity(message))
+            except (HttpOperationError, TimeoutError, aiohttp.ClientError, OSError) as error:
+                failures.append(error)
+                return
             reference = TurnContext.get_conversation_reference(turn_context.activity)
             sent["conversation"] = reference.conversation.id if reference.conversation else ""
             sent["id"] = response.id if response and response.id else ""
@@ -82,6 +88,10 @@ class TeamsChat:
                 await self.adapter.continue_conversation(load(stored), post, self.app_id)
             else:
                 await self._start_conversation(workspace_id, user_id, post)
+            if failures:
+                raise failures[0]
+            if not sent.get("id"):
+                raise DeliveryError("teams: the message was not accepted", permanent=False)
         except HttpOperationError as error:
             status, wait = _status(error)
             if status in RETRY_STATUSES:

@@ -1,0 +1,184 @@
+"""Teams over HTTP: /api/messages with authentication off and on, and proactive sends."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from botbuilder.schema import Activity
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from pepptalk.bot.app import Pepptalk, create_app
+from pepptalk.bot.config import Settings
+from pepptalk.bot.jobs import run_job
+from tests.bot.teams.activities import installed, message, person
+from tests.bot.teams.cards import card_problems
+from tests.fakes.clock import FakeClock
+from tests.fakes.teams_connector import FakeConnector, FakeOpenId
+
+MONDAY_0830_OSLO = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
+KARI, ANNA, BJORN = person("Kari Nordmann"), person("Anna Berg"), person("Bjørn Lie")
+
+
+class TeamsSite:
+    def __init__(self, pepptalk: Pepptalk, url: str, connector: FakeConnector) -> None:
+        self.pepptalk, self.url, self.connector = pepptalk, url, connector
+        self.http = aiohttp.ClientSession()
+
+    async def post(
+        self, activity: Activity | dict[str, Any] | str, token: str | None = None
+    ) -> int:
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        if isinstance(activity, Activity):
+            activity.service_url = self.connector.url
+            body: Any = activity.serialize()
+            # msrest drops an entity's extra fields on serialize; send them as Teams does.
+            body["entities"] = [
+                {"type": e.type, **(e.additional_properties or {})} for e in activity.entities or []
+            ]
+        else:
+            body = activity
+        kwargs = {"data": body} if isinstance(body, str) else {"json": body}
+        async with self.http.post(
+            f"{self.url}/api/messages", headers=headers, **kwargs
+        ) as response:
+            await response.read()
+            return response.status
+
+
+@asynccontextmanager
+async def teams_site(tmp_path: Path, **settings: Any) -> AsyncIterator[TeamsSite]:
+    connector = await FakeConnector().start()
+    pepptalk = await create_app(
+        Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'p.db'}", **settings),  # type: ignore[call-arg]
+        clock=FakeClock(MONDAY_0830_OSLO),
+    )
+    runner = web.AppRunner(pepptalk.web, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    harness = TeamsSite(pepptalk, f"http://127.0.0.1:{port}", connector)
+    try:
+        yield harness
+    finally:
+        await harness.http.close()
+        await runner.cleanup()
+        await pepptalk.close()
+        await connector.stop()
+
+
+@pytest.fixture
+async def open_site(tmp_path: Path) -> AsyncIterator[TeamsSite]:
+    """Authentication off: an empty MICROSOFT_APP_ID, as for local use with the emulator."""
+    async with teams_site(tmp_path, microsoft_app_id="") as site:
+        yield site
+
+
+def texts(cards: list[dict[str, Any]]) -> str:
+    import json
+
+    return json.dumps(cards, ensure_ascii=False).replace("\\\\", "")
+
+
+async def test_a_team_set_up_in_teams_gets_its_checkins_proactively(open_site: TeamsSite) -> None:
+    site, connector = open_site, open_site.connector
+    assert await site.post(installed(KARI)) in (200, 201)
+    assert "Pepptalk helps a sales team" in texts(connector.cards("1on1-29:kari"))
+    await site.post(message(ANNA, "hi"))
+    connector.roster["29:bjorn"] = {
+        "id": "29:bjorn",
+        "name": "Bjørn Lie",
+        "aadObjectId": "aad-bjorn",
+    }
+    await site.post(message(KARI, "team create Oslo", channel="sales"))
+    await site.post(
+        message(
+            KARI,
+            "team add <at>Anna Berg</at> <at>Bjørn Lie</at>",
+            channel="sales",
+            mentions=[ANNA, BJORN],
+        )
+    )
+    assert "Added Anna Berg and Bjørn Lie" in texts(connector.cards("sales"))
+
+    report = await run_job(site.pepptalk.services, "checkins", at=MONDAY_0830_OSLO)
+    assert report.drain.sent == 2 and report.drain.failed == 0
+    anna = connector.cards("1on1-29:anna")[-1]
+    assert "Good morning, Anna!" in texts([anna])
+    # Bjørn never wrote to Pepptalk: a 1:1 chat is started with him from what the roster said.
+    assert connector.conversations_created[0]["members"][0]["id"] == BJORN.id
+    assert "Good morning, Bjørn!" in texts(connector.cards("a:new-"))
+    for card in connector.cards():
+        assert card_problems(card) == []
+
+
+async def test_teams_asking_to_back_off_is_waited_out(open_site: TeamsSite) -> None:
+    site, connector = open_site, open_site.connector
+    sellers = [person(f"Seller{i} X") for i in range(4)]
+    for seller in sellers:
+        await site.post(message(seller, "hi"))
+    await site.post(message(KARI, "team create Oslo"))
+    await site.post(
+        message(
+            KARI,
+            "team add " + " ".join(f"<at>{s.name}</at>" for s in sellers),
+            channel="s",
+            mentions=sellers,
+        )
+    )
+    connector.limit_every = 2
+    report = await run_job(site.pepptalk.services, "checkins", at=MONDAY_0830_OSLO)
+    assert report.drain.sent == 4 and report.drain.rate_limited >= 1 and connector.limited >= 1
+    for seller in sellers:
+        assert (
+            len([c for c in connector.cards(f"1on1-{seller.id}") if "Good morning" in texts([c])])
+            == 1
+        )
+
+
+async def test_bad_bodies_get_a_4xx(open_site: TeamsSite) -> None:
+    assert await open_site.post("{not json") == 400
+    assert await open_site.post({"type": "message"}) < 500
+    async with open_site.http.get(f"{open_site.url}/healthz") as health:
+        assert health.status == 200
+
+
+@pytest.fixture
+def openid() -> Any:
+    server = FakeOpenId()
+    yield server
+    server.stop()
+
+
+async def test_with_authentication_on_only_a_valid_token_gets_in(
+    tmp_path: Path, openid: FakeOpenId
+) -> None:
+    async with teams_site(
+        tmp_path,
+        microsoft_app_id="app-1",
+        microsoft_app_password="secret",
+        microsoft_openid_metadata_url=openid.metadata_url,
+    ) as site:
+        activity = message(KARI, "help")
+        assert await site.post(activity) == 401
+        assert await site.post(message(KARI, "help"), token="not-a-jwt") == 401
+        stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        forged = openid.token(audience="app-1", service_url=site.connector.url, key=stranger)
+        assert await site.post(message(KARI, "help"), token=forged) == 401
+        unknown_key = openid.token(audience="app-1", service_url=site.connector.url, kid="other")
+        assert await site.post(message(KARI, "help"), token=unknown_key) == 401
+        wrong_audience = openid.token(audience="someone-else", service_url=site.connector.url)
+        assert await site.post(message(KARI, "help"), token=wrong_audience) == 401
+        valid = openid.token(audience="app-1", service_url=site.connector.url)
+        assert await site.post(message(KARI, "team create Oslo"), token=valid) in (200, 201)
+        seat = await site.pepptalk.services.store.membership("tenant-1", "aad-kari")
+        assert seat is not None, "the valid request reached the bot"
