@@ -24,7 +24,8 @@ from pepptalk.bot.slack.replies import ResponsePoster
 from pepptalk.bot.teams.adapter import create_adapter
 from pepptalk.bot.teams.bot import PepptalkTeamsBot
 from pepptalk.bot.teams.chat import TeamsChat
-from pepptalk.bot.web import TeamsEndpoint, create_web_app
+from pepptalk.bot.teams.endpoint import TeamsEndpoint
+from pepptalk.bot.web import create_web_app
 from pepptalk.handlers.calendar import zone
 from pepptalk.handlers.ports import Chat, PlatformChats
 

@@ -122,8 +122,16 @@ def _announce(site: Site) -> None:
     if site.pepptalk.playground is not None:
         log.info("Playground: open http://%s:%d/ in your browser", site.host, site.port)
         return
-    if site.pepptalk.bolt is not None and site.pepptalk.settings.slack_signing_secret is not None:
+    settings = site.pepptalk.settings
+    if site.pepptalk.bolt is not None and settings.slack_signing_secret is not None:
         log.info("Slack: listening at POST /slack/events")
+    if settings.teams_enabled and settings.microsoft_app_id:
+        log.info("Teams: listening at POST /api/messages")
+    elif settings.teams_enabled:
+        log.warning(
+            "Teams: listening at POST /api/messages WITHOUT authentication (MICROSOFT_APP_ID is "
+            "empty). Use this only on your own machine with the Bot Framework Emulator."
+        )
     log.info("Pepptalk is up on http://%s:%d", site.host, site.port)
 
 

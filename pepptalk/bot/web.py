@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from aiohttp import web
-from botbuilder.integration.aiohttp import CloudAdapter
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,7 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from pepptalk.bot.playground.web import Playground
 from pepptalk.bot.playground.web import register as register_playground
 from pepptalk.bot.services import Services
-from pepptalk.bot.teams.bot import PepptalkTeamsBot
+from pepptalk.bot.teams.endpoint import TeamsEndpoint
+from pepptalk.bot.teams.endpoint import register as register_teams
 
 log = logging.getLogger(__name__)
 # Slack's payloads are small; a bigger body is not from Slack.
@@ -34,14 +33,6 @@ async def no_server_errors(
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
         log.warning("bad request to %s: %r", request.path, error)
         return web.json_response({"ok": False, "error": "bad_request"}, status=400)
-
-
-@dataclass(frozen=True)
-class TeamsEndpoint:
-    """What /api/messages needs: botbuilder's adapter and Pepptalk's bot."""
-
-    adapter: CloudAdapter
-    bot: PepptalkTeamsBot
 
 
 def create_web_app(
@@ -66,23 +57,7 @@ def create_web_app(
     if playground is not None:
         register_playground(app, playground)
     if teams is not None:
-
-        async def teams_messages(request: web.Request) -> web.StreamResponse:
-            try:
-                response = await teams.adapter.process(request, teams.bot)
-            except web.HTTPException:
-                raise
-            except ValueError as error:
-                log.warning("unreadable Teams request: %r", error)
-                return web.json_response({"error": "bad_request"}, status=400)
-            except Exception as error:  # noqa: BLE001 - past parsing, what is left is proving who sent it
-                # The turn itself runs inside the adapter's error handler; what escapes is a token
-                # that could not be checked (bad signature, unknown key, keys unreachable).
-                log.warning("Teams request refused: %r", error)
-                return web.json_response({"error": "unauthorized"}, status=401)
-            return response if response is not None else web.Response(status=200)
-
-        app.router.add_post("/api/messages", teams_messages)
+        register_teams(app, teams)
     if bolt is not None:
 
         async def slack_events(request: web.Request) -> web.Response:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-FORBIDDEN = ("slack_bolt", "slack_sdk", "botbuilder", "aiohttp", "apscheduler", "pepptalk.bot")
+FORBIDDEN = (
+    "slack_bolt",
+    "slack_sdk",
+    "botbuilder",
+    "botframework",
+    "msrest",
+    "aiohttp",
+    "apscheduler",
+    "pepptalk.bot",
+)
+BOT = Path(__file__).resolve().parents[2] / "pepptalk" / "bot"
 HANDLERS = Path(__file__).resolve().parents[2] / "pepptalk" / "handlers"
 
 
@@ -35,3 +45,15 @@ def test_the_rule_catches_an_offender(tmp_path: Path) -> None:
     sample = tmp_path / "bad.py"
     sample.write_text("from slack_sdk.web import WebClient\nimport pepptalk.bot.app\n")
     assert imported_modules(sample) == {"slack_sdk.web", "pepptalk.bot.app"}
+
+
+def test_bot_framework_stays_in_the_teams_folder() -> None:
+    # The Bot Framework SDK is archived upstream; keeping it in one folder keeps a swap small.
+    outside = {
+        f"{path.relative_to(BOT)}: {name}"
+        for path in BOT.rglob("*.py")
+        if "teams" not in path.relative_to(BOT).parts
+        for name in imported_modules(path)
+        if name.split(".")[0] in ("botbuilder", "botframework", "msrest")
+    }
+    assert not outside
