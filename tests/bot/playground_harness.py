@@ -10,11 +10,11 @@ from html import unescape
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
 
 from pepptalk.bot.app import Pepptalk, create_playground
 from pepptalk.bot.config import Settings
 from tests.fakes.clock import FakeClock
+from tests.fakes.serving import served
 
 # Sunday 22 November 2026, 20:00 in Oslo: the next check-in is Monday's.
 SUNDAY_EVENING = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)
@@ -66,15 +66,12 @@ async def running_playground(tmp_path: Path) -> AsyncIterator[PlaygroundSite]:
         playground_database_url=f"sqlite:///{tmp_path / 'demo.db'}",
     )
     pepptalk = await create_playground(settings, real_clock=FakeClock(SUNDAY_EVENING))
-    runner = web.AppRunner(pepptalk.web, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    harness = PlaygroundSite(pepptalk, f"http://127.0.0.1:{port}")
     try:
-        yield harness
+        async with served(pepptalk.web) as url:
+            harness = PlaygroundSite(pepptalk, url)
+            try:
+                yield harness
+            finally:
+                await harness.http.close()
     finally:
-        await harness.http.close()
-        await runner.cleanup()
         await pepptalk.close()

@@ -12,12 +12,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from pepptalk.bot.app import Pepptalk, create_app
 from pepptalk.bot.config import Settings
 from tests.fakes.clock import FakeClock
+from tests.fakes.serving import served
 from tests.fakes.slack_api import TOKEN, WORKSPACE, FakeSlackApi
 
 SECRET = "test-signing-secret"
@@ -136,16 +136,13 @@ async def running_pepptalk(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Sl
         slack_api_url=api.base_url,
     )
     pepptalk = await create_app(settings, clock=clock)
-    runner = web.AppRunner(pepptalk.web, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    harness = SlackHarness(api, pepptalk, f"http://127.0.0.1:{port}", clock)
     try:
-        yield harness
+        async with served(pepptalk.web) as url:
+            harness = SlackHarness(api, pepptalk, url, clock)
+            try:
+                yield harness
+            finally:
+                await harness.close()
     finally:
-        await harness.close()
-        await runner.cleanup()
         await pepptalk.close()
         await api.stop()

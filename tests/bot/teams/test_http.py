@@ -10,7 +10,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from botbuilder.schema import Activity
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -20,6 +19,7 @@ from pepptalk.bot.jobs import run_job
 from tests.bot.teams.activities import installed, message, person
 from tests.bot.teams.cards import card_problems
 from tests.fakes.clock import FakeClock
+from tests.fakes.serving import served
 from tests.fakes.teams_connector import FakeConnector, FakeOpenId
 
 MONDAY_0830_OSLO = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
@@ -61,17 +61,14 @@ async def teams_site(tmp_path: Path, **settings: Any) -> AsyncIterator[TeamsSite
         Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'p.db'}", **settings),  # type: ignore[call-arg]
         clock=FakeClock(MONDAY_0830_OSLO),
     )
-    runner = web.AppRunner(pepptalk.web, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    harness = TeamsSite(pepptalk, f"http://127.0.0.1:{port}", connector)
     try:
-        yield harness
+        async with served(pepptalk.web) as url:
+            harness = TeamsSite(pepptalk, url, connector)
+            try:
+                yield harness
+            finally:
+                await harness.http.close()
     finally:
-        await harness.http.close()
-        await runner.cleanup()
         await pepptalk.close()
         await connector.stop()
 
