@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pepptalk.bot.config import Settings, async_database_url
-from pepptalk.bot.db import create_engine, create_store, migrate
+from pepptalk.bot.db import open_database
 from pepptalk.bot.playground.chat import PlaygroundChat
 from pepptalk.bot.playground.clock import PlaygroundClock
 from pepptalk.bot.playground.inbox import Inbox
@@ -61,9 +61,7 @@ async def create_app(
     settings: Settings, *, clock: Clock = system_clock, chat: Chat | None = None
 ) -> Pepptalk:
     """Build Pepptalk: database (migrated), services, the Slack app, the web server."""
-    engine = create_engine(settings.async_database_url)
-    await migrate(engine)
-    store = create_store(engine)
+    engine, store = await open_database(settings.async_database_url)
     bolt: AsyncApp | None = None
     client = slack_client(settings)
     chats: dict[str, Chat] = {}
@@ -99,9 +97,7 @@ async def create_app(
 
 async def create_playground(settings: Settings, *, real_clock: Clock = system_clock) -> Pepptalk:
     """Build the local playground: its own database (seeded once), an inbox, a movable clock."""
-    engine = create_engine(async_database_url(settings.playground_database_url))
-    await migrate(engine)
-    store = create_store(engine)
+    engine, store = await open_database(async_database_url(settings.playground_database_url))
     clock = PlaygroundClock(zone(DEMO_ZONE), real_clock)
     await seed_demo(engine, today=clock.local().date())
     inbox = Inbox()

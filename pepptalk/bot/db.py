@@ -54,3 +54,10 @@ async def migrate(engine: AsyncEngine) -> None:
     """Bring the schema up to date."""
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
+
+
+async def open_database(url: str) -> tuple[AsyncEngine, Store]:
+    """An engine for an async URL, migrated to head, and the store on it."""
+    engine = create_engine(url)
+    await migrate(engine)
+    return engine, create_store(engine)
