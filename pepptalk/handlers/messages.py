@@ -102,7 +102,17 @@ class Checkbox:
     checked: bool = False
 
 
-FormInput = TextInput | Checkbox
+@dataclass(frozen=True)
+class Choice:
+    """Pick one of several options in a form; `options` are (value, label) pairs."""
+
+    name: str
+    label: str
+    options: tuple[tuple[str, str], ...]
+    initial: str = ""
+
+
+FormInput = TextInput | Checkbox | Choice
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -111,6 +112,12 @@ class Member(Base):
     paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # How often this seller should get feedback, what they said they would like, and when a low
+    # morning pulled the next conversation forward.
+    cadence: Mapped[str] = mapped_column(String(12), default="weekly", server_default="weekly")
+    cadence_wish: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    cadence_asked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    feedback_pulled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Checkin(Base):
@@ -193,3 +200,20 @@ class ConversationRef(Base):
     key: Mapped[str] = mapped_column(String(200))
     reference: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Feedback(Base):
+    """A feedback conversation a leader had with a seller."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_member_id_given_on", "member_id", "given_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    given_by: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    given_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -12,6 +12,7 @@ from pepptalk.bot.playground.inbox import OpenForm
 from pepptalk.handlers.messages import (
     Buttons,
     Checkbox,
+    Choice,
     Divider,
     Fields,
     Heading,
@@ -96,6 +97,18 @@ def render_form_html(open_form: OpenForm, *, context: dict[str, object]) -> str:
             )
             label = f'<label for="f-{escape(field.name)}">{escape(field.label)}</label>'
             fields.append(f"{label}{tag}{error_html}")
+        elif isinstance(field, Choice):
+            chosen = str(open_form.values.get(field.name, field.initial))
+            options = "".join(
+                f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>'
+                f"{escape(label)}</option>"
+                for value, label in field.options
+            )
+            name = escape(field.name)
+            fields.append(
+                f'<label for="f-{name}">{escape(field.label)}</label>'
+                f'<select id="f-{name}" name="{name}">{options}</select>{error_html}'
+            )
         elif isinstance(field, Checkbox):
             checked = open_form.values.get(field.name, field.checked)
             mark = " checked" if checked else ""

@@ -8,10 +8,11 @@ from typing import Any
 from pepptalk.handlers.messages import (
     Button,
     Buttons,
-    Checkbox,
+    Choice,
     Divider,
     Fields,
     Form,
+    FormInput,
     Heading,
     Message,
     Note,
@@ -120,7 +121,23 @@ def render_message(message: Message) -> Json:
     return {"text": _cut(message.summary, 3000), "blocks": render_blocks(message)}
 
 
-def _input(field: TextInput | Checkbox) -> Json:
+def _choice(field: Choice) -> Json:
+    options = [{"text": _plain(label, 75), "value": value} for value, label in field.options]
+    element: Json = {"type": "static_select", "action_id": field.name, "options": options}
+    initial = next((o for o in options if o["value"] == field.initial), None)
+    if initial is not None:
+        element["initial_option"] = initial
+    return {
+        "type": "input",
+        "block_id": field.name,
+        "label": _plain(field.label, 2000),
+        "element": element,
+    }
+
+
+def _input(field: FormInput) -> Json:
+    if isinstance(field, Choice):
+        return _choice(field)
     if isinstance(field, TextInput):
         element: Json = {
             "type": "plain_text_input",
@@ -176,7 +193,9 @@ def form_values(view: Json) -> dict[str, str | bool]:
     state = view.get("state", {}).get("values", {})
     for block in state.values():
         for name, element in block.items():
-            if element.get("type") == "checkboxes":
+            if element.get("type") == "static_select":
+                values[name] = str((element.get("selected_option") or {}).get("value") or "")
+            elif element.get("type") == "checkboxes":
                 values[name] = any(
                     o.get("value") == CHECKED for o in element.get("selected_options") or []
                 )

@@ -8,9 +8,11 @@ from typing import Any
 from pepptalk.handlers.messages import (
     Buttons,
     Checkbox,
+    Choice,
     Divider,
     Fields,
     Form,
+    FormInput,
     Heading,
     Message,
     Note,
@@ -102,7 +104,17 @@ def render_card(message: Message) -> Json:
     return _card(body)
 
 
-def _input(field: TextInput | Checkbox) -> Json:
+def _input(field: FormInput) -> Json:
+    if isinstance(field, Choice):
+        return {
+            "type": "Input.ChoiceSet",
+            "id": field.name,
+            "label": field.label,
+            "style": "compact",
+            "isRequired": True,
+            "value": field.initial or field.options[0][0],
+            "choices": [{"title": label, "value": value} for value, label in field.options],
+        }
     if isinstance(field, TextInput):
         element: Json = {
             "type": "Input.Text",
@@ -145,7 +157,7 @@ def render_form_card(form: Form, *, errors: dict[str, str] | None = None) -> Jso
             "action": form.action,
             "context": form.context,
             "toggles": [f.name for f in form.inputs if isinstance(f, Checkbox)],
-            "texts": [f.name for f in form.inputs if isinstance(f, TextInput)],
+            "texts": [f.name for f in form.inputs if isinstance(f, TextInput | Choice)],
         },
     }
     return _card(body, [submit])
