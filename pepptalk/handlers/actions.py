@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pepptalk.handlers import checkin
+from pepptalk.handlers import checkin, feedback
 from pepptalk.handlers.i18n import copy_for
 from pepptalk.handlers.messages import Reply, text_reply
 from pepptalk.handlers.ports import Actor
 from pepptalk.handlers.store import Store
 
-BUTTON_ACTIONS = frozenset({checkin.MOOD_ACTION, checkin.NOTE_ACTION})
-FORM_ACTIONS = frozenset({checkin.NOTE_FORM})
+LOG_FEEDBACK = "feedback_log"
+BUTTON_ACTIONS = frozenset({checkin.MOOD_ACTION, checkin.NOTE_ACTION, LOG_FEEDBACK})
+FORM_ACTIONS = frozenset({checkin.NOTE_FORM, feedback.FORM})
 
 
 async def press_button(
@@ -25,6 +26,8 @@ async def press_button(
         return await checkin.record_mood(store=store, seat=seat, group=group, value=value, now=now)
     if action == checkin.NOTE_ACTION:
         return await checkin.open_note_form(store=store, seat=seat, value=value, now=now)
+    if action == LOG_FEEDBACK:
+        return await feedback.open_feedback_form(store=store, seat=seat, value=value, now=now)
     return text_reply(copy_for(seat.team.language)("errors.unknown_action"))
 
 
@@ -43,6 +46,10 @@ async def submit_form(
         return text_reply(copy_for("en")("errors.no_team"))
     if action == checkin.NOTE_FORM:
         return await checkin.submit_note_form(
+            store=store, seat=seat, context=context, values=values, now=now
+        )
+    if action == feedback.FORM:
+        return await feedback.submit_feedback_form(
             store=store, seat=seat, context=context, values=values, now=now
         )
     return text_reply(copy_for(seat.team.language)("errors.unknown_action"))

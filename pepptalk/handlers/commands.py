@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pepptalk.handlers import checkin, pause, summary, team
+from pepptalk.handlers import checkin, feedback, pause, summary, team
 from pepptalk.handlers.i18n import copy_for
 from pepptalk.handlers.messages import Reply, text_reply
 from pepptalk.handlers.ports import Actor, Chat
@@ -71,10 +71,30 @@ async def run_command(*, store: Store, chat: Chat, actor: Actor, text: str, now:
         return await checkin.add_note(store=store, seat=seat, text=_rest(text, 1), now=now)
     if verb == "pause":
         return await _pause_command(store=store, seat=seat, words=words, now=now)
-    return await pause.resume_checkins(store=store, seat=seat, now=now)
+    if verb == "resume":
+        return await pause.resume_checkins(store=store, seat=seat, now=now)
+    return await _feedback_command(
+        store=store, seat=seat, verb=verb, words=words, text=text, now=now
+    )
 
 
-_KNOWN = {"team", "checkin", "note", "pause", "resume"}
+_KNOWN = {"team", "checkin", "note", "pause", "resume", "feedback", "cadence", "seen"}
+
+
+async def _feedback_command(
+    *, store: Store, seat: Membership, verb: str, words: list[str], text: str, now: datetime
+) -> Reply:
+    if not seat.is_leader:
+        return text_reply(copy_for(seat.team.language)("errors.leaders_only"))
+    if verb == "seen":
+        return await feedback.show_seen(store=store, seat=seat, now=now)
+    mention = mentions(words[1:2])[0] if len(words) > 1 else None
+    if verb == "cadence":
+        word = words[2] if len(words) > 2 else ""
+        return await feedback.set_cadence(store=store, seat=seat, mention=mention, word=word)
+    return await feedback.log_feedback(
+        store=store, seat=seat, mention=mention, rest=_rest(text, 2), now=now
+    )
 
 
 async def answer_direct_message(

@@ -21,6 +21,7 @@ from pepptalk.handlers.models import (
     Checkin,
     ConversationRef,
     Delivery,
+    Feedback,
     Member,
     ProcessedEvent,
     Team,
@@ -351,6 +352,50 @@ class Store:
                 )
             )
         return checkins, asked
+
+    # --- feedback ----------------------------------------------------------------------------
+
+    async def update_member(self, member_id: int, **values: object) -> None:
+        """Change a member's own fields (cadence, wishes, pulled-forward feedback)."""
+        async with self._sessions.begin() as session:
+            await session.execute(update(Member).where(Member.id == member_id).values(**values))
+
+    async def add_feedback(
+        self,
+        *,
+        seller: Member,
+        leader: Member,
+        kind: str,
+        note: str | None,
+        day: date,
+        now: datetime,
+    ) -> None:
+        """Log a feedback conversation."""
+        async with self._sessions.begin() as session:
+            session.add(
+                Feedback(
+                    workspace_id=seller.workspace_id,
+                    team_id=seller.team_id,
+                    member_id=seller.id,
+                    given_by=leader.id,
+                    kind=kind,
+                    note=note,
+                    given_on=day,
+                    created_at=now,
+                )
+            )
+
+    async def last_feedback(self, team_id: int) -> dict[int, Feedback]:
+        """Each member's latest feedback conversation, in one query."""
+        latest = (
+            select(func.max(Feedback.id))
+            .where(Feedback.team_id == team_id)
+            .group_by(Feedback.member_id)
+            .scalar_subquery()
+        )
+        async with self._sessions() as session:
+            rows = await session.scalars(select(Feedback).where(Feedback.id.in_(latest)))
+            return {row.member_id: row for row in rows}
 
     # --- the outbox --------------------------------------------------------------------------
 

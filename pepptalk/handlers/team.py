@@ -324,6 +324,9 @@ def help_message(*, seat: Membership | None) -> Reply:
             "cmd_team_remove",
             "cmd_team_set",
             "cmd_checkin_leader",
+            "cmd_feedback",
+            "cmd_cadence",
+            "cmd_seen",
             "cmd_help",
         ]
     else:

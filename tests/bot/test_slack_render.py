@@ -13,6 +13,7 @@ from pepptalk.handlers.messages import (
     Button,
     Buttons,
     Checkbox,
+    Choice,
     Fields,
     Form,
     Heading,
@@ -77,3 +78,22 @@ def test_a_form_round_trips_through_a_modal() -> None:
     }
     assert form_values(view) == {"note": "Tired", "private": True}
     assert form_metadata({"private_metadata": "not json"}) == ("", None)
+
+
+def test_a_choice_round_trips_through_a_select() -> None:
+    form = Form(
+        "f",
+        "Log",
+        "Save",
+        "Cancel",
+        (Choice("kind", "Kind", (("praise", "Praise"), ("goal", "Goal")), "goal"),),
+    )
+    view = render_form(form)
+    select = view["blocks"][0]["element"]
+    assert select["type"] == "static_select" and select["initial_option"]["value"] == "goal"
+    view["state"] = {
+        "values": {
+            "kind": {"kind": {"type": "static_select", "selected_option": {"value": "praise"}}}
+        }
+    }
+    assert form_values(view) == {"kind": "praise"}

@@ -10,6 +10,7 @@ from pepptalk.handlers.messages import (
     Button,
     Buttons,
     Checkbox,
+    Choice,
     Divider,
     Fields,
     Form,
@@ -74,6 +75,7 @@ def test_messages_and_forms_are_valid_cards() -> None:
                 inputs=(
                     TextInput("note", "Note", initial="x", multiline=True),
                     Checkbox("private", "Private"),
+                    Choice("kind", "Kind", (("praise", "Praise"), ("goal", "Goal"))),
                 ),
             ),
             errors={"note": "Too long"},

@@ -1,0 +1,120 @@
+"""Every seller seen: logging feedback, cadences, and who is due, through the grammar."""
+
+from __future__ import annotations
+
+import pytest
+
+from pepptalk.handlers.actions import LOG_FEEDBACK, press_button, submit_form
+from pepptalk.handlers.feedback import FORM
+from pepptalk.handlers.messages import Choice
+from pepptalk.handlers.store import Store
+from tests.fakes.chat import FakeChat
+from tests.fakes.clock import FakeClock
+from tests.handlers.helpers import WORKSPACE, Team, actor, words
+
+
+@pytest.fixture
+async def team(store: Store, chat: FakeChat, clock: FakeClock) -> Team:
+    team = Team(store, chat, clock)
+    await team.create({"UANNA": None, "UBJORN": None})
+    return team
+
+
+async def seller_id(team: Team, user_id: str) -> str:
+    seat = await team.store.membership(WORKSPACE, user_id)
+    assert seat is not None
+    return str(seat.member.id)
+
+
+async def test_logging_with_a_kind_saves_it_and_says_when_the_next_talk_is_due(team: Team) -> None:
+    text = await team.say("ULEAD", "feedback <@UANNA> praise Great save on the Nordvik call")
+    assert "Logged: praise with Seller UANNA. Next talk due 30 November 2026." in text
+    seen = await team.say("ULEAD", "seen")
+    assert "Seller UANNA: Praise on 23 November 2026 · weekly · next 30 November 2026" in seen
+    # Bjørn has had no talk since he joined today: he is due now, and listed first.
+    assert seen.index("Seller UBJORN") < seen.index("Seller UANNA")
+    assert "Seller UBJORN: no talk logged yet · weekly · due today" in seen
+
+
+async def test_without_a_kind_the_form_opens_with_the_note_and_saves(team: Team) -> None:
+    reply = await team.reply("ULEAD", "feedback <@UBJORN> Talked about the new script")
+    assert reply.form is not None and reply.form.action == FORM
+    kind = next(i for i in reply.form.inputs if isinstance(i, Choice))
+    assert [v for v, _ in kind.options] == ["praise", "coaching", "goal", "one_to_one"]
+    assert reply.form.inputs[1].initial == "Talked about the new script"  # type: ignore[union-attr]
+
+    async def submit(values: dict[str, str | bool]) -> str:
+        return words(
+            await submit_form(
+                store=team.store,
+                actor=actor("ULEAD"),
+                action=FORM,
+                context=reply.form.context,  # type: ignore[union-attr]
+                values=values,
+                now=team.clock(),
+            )
+        )
+
+    bad = await submit_form(
+        store=team.store,
+        actor=actor("ULEAD"),
+        action=FORM,
+        context=reply.form.context,
+        values={"kind": "shouting", "note": ""},
+        now=team.clock(),
+    )
+    assert bad.form_errors and "Choose praise" in bad.form_errors["kind"]
+    assert "Logged: goal talk with Seller UBJORN" in await submit({"kind": "goal", "note": "ok"})
+
+
+async def test_the_log_feedback_button_opens_the_form_for_that_seller(team: Team) -> None:
+    anna = await seller_id(team, "UANNA")
+    reply = await press_button(
+        store=team.store,
+        actor=actor("ULEAD"),
+        action=LOG_FEEDBACK,
+        group="g",
+        value=anna,
+        now=team.clock(),
+    )
+    assert reply.form is not None and reply.form.context == anna
+    refused = await press_button(
+        store=team.store,
+        actor=actor("UBJORN"),
+        action=LOG_FEEDBACK,
+        group="g",
+        value=anna,
+        now=team.clock(),
+    )
+    assert "Only a team leader" in words(refused)
+
+
+async def test_cadence_changes_when_the_next_talk_is_due(team: Team) -> None:
+    await team.say("ULEAD", "feedback <@UANNA> coaching")
+    assert "Seller UANNA now gets feedback every other week." in await team.say(
+        "ULEAD", "cadence <@UANNA> biweekly"
+    )
+    assert "next 7 December 2026" in await team.say("ULEAD", "seen")
+    team.clock.advance(days=15)
+    assert "overdue since 7 December 2026" in await team.say("ULEAD", "seen")
+
+
+async def test_sellers_and_bad_input_get_clear_answers(team: Team) -> None:
+    for command in ("feedback <@UBJORN> praise nice", "cadence <@UBJORN> daily", "seen"):
+        assert "Only a team leader" in await team.say("UANNA", command)
+    assert "Try: /pepptalk feedback @name" in await team.say("ULEAD", "feedback")
+    assert "Try: /pepptalk feedback @name" in await team.say("ULEAD", "feedback anna praise")
+    assert "isn't a seller in your team" in await team.say("ULEAD", "feedback <@ULEAD> praise")
+    assert "isn't a seller in your team" in await team.say("ULEAD", "feedback <@UNOBODY> praise")
+    assert "isn't a cadence" in await team.say("ULEAD", "cadence <@UANNA> hourly")
+    assert "Try: /pepptalk cadence" in await team.say("ULEAD", "cadence")
+    assert "limit is 1000" in await team.say("ULEAD", "feedback <@UANNA> praise " + "x" * 1001)
+    assert "Seller UANNA: no talk logged yet" in await team.say("ULEAD", "seen")
+
+
+async def test_a_team_without_sellers_says_so(
+    store: Store, chat: FakeChat, clock: FakeClock
+) -> None:
+    team = Team(store, chat, clock)
+    await team.create({})
+    assert "No sellers yet" in await team.say("ULEAD", "seen")
