@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from pepptalk.bot.services import Services
 from pepptalk.handlers.checkin import claim_checkins
+from pepptalk.handlers.feedback import claim_nudges
 from pepptalk.handlers.outbox import DrainReport, deliver_pending
 from pepptalk.handlers.store import Store
 from pepptalk.handlers.summary import claim_summaries
@@ -16,7 +17,11 @@ from pepptalk.handlers.summary import claim_summaries
 log = logging.getLogger(__name__)
 
 Claim = Callable[..., Awaitable[int]]
-JOBS: dict[str, Claim] = {"checkins": claim_checkins, "summaries": claim_summaries}
+JOBS: dict[str, Claim] = {
+    "checkins": claim_checkins,
+    "summaries": claim_summaries,
+    "nudges": claim_nudges,
+}
 # Slack retries an event for a few minutes at most; a day of ids is plenty.
 EVENT_MEMORY = timedelta(days=1)
 

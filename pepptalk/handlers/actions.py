@@ -10,8 +10,10 @@ from pepptalk.handlers.messages import Reply, text_reply
 from pepptalk.handlers.ports import Actor
 from pepptalk.handlers.store import Store
 
-LOG_FEEDBACK = "feedback_log"
-BUTTON_ACTIONS = frozenset({checkin.MOOD_ACTION, checkin.NOTE_ACTION, LOG_FEEDBACK})
+LOG_FEEDBACK = feedback.LOG_ACTION
+BUTTON_ACTIONS = frozenset(
+    {checkin.MOOD_ACTION, checkin.NOTE_ACTION, LOG_FEEDBACK, feedback.SNOOZE, feedback.WISH}
+)
 FORM_ACTIONS = frozenset({checkin.NOTE_FORM, feedback.FORM})
 
 
@@ -28,6 +30,10 @@ async def press_button(
         return await checkin.open_note_form(store=store, seat=seat, value=value, now=now)
     if action == LOG_FEEDBACK:
         return await feedback.open_feedback_form(store=store, seat=seat, value=value, now=now)
+    if action == feedback.SNOOZE:
+        return await feedback.snooze_seller(store=store, seat=seat, value=value, now=now)
+    if action == feedback.WISH:
+        return await feedback.record_wish(store=store, seat=seat, value=value)
     return text_reply(copy_for(seat.team.language)("errors.unknown_action"))
 
 

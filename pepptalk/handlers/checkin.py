@@ -11,6 +11,7 @@ from pepptalk.handlers.calendar import (
     member_zone,
     window_day,
 )
+from pepptalk.handlers.feedback import wish_buttons
 from pepptalk.handlers.i18n import Copy, copy_for
 from pepptalk.handlers.messages import (
     Button,
@@ -37,6 +38,7 @@ NOTE_MAX = 500
 # If the server was down at check-in time, it still asks within this window, never later.
 CATCH_UP = timedelta(hours=3)
 MOOD_EMOJI = {1: "😣", 2: "😕", 3: "😐", 4: "🙂", 5: "😄"}
+LOW_MOOD = 2
 _GROUP_PREFIX = "checkin:"
 
 
@@ -124,8 +126,18 @@ async def record_mood(
         return text_reply(copy("errors.sellers_only"))
     if day != local_today(seat.member, seat.team, now):
         return text_reply(copy("checkin.closed", date=copy.date(day)))
-    await store.save_mood(member=seat.member, local_date=day, mood=int(value), now=now)
-    return Reply(message=await _current_message(store, seat, day), replace=True)
+    mood = int(value)
+    await store.save_mood(member=seat.member, local_date=day, mood=mood, now=now)
+    if mood <= LOW_MOOD:
+        # A hard morning brings this seller's next feedback talk to today.
+        await store.update_member(seat.member.id, feedback_pulled_on=day)
+    message = await _current_message(store, seat, day)
+    if not seat.member.cadence_asked:
+        # Asked once, at the first check-in: the leader sees the wish beside the cadence.
+        await store.update_member(seat.member.id, cadence_asked=True)
+        ask = wish_buttons(copy, f"{_GROUP_PREFIX}{day.isoformat()}")
+        message = Message(summary=message.summary, blocks=(*message.blocks, *ask))
+    return Reply(message=message, replace=True)
 
 
 async def open_note_form(*, store: Store, seat: Membership, value: str, now: datetime) -> Reply:

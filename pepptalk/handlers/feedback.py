@@ -4,21 +4,31 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from pepptalk.handlers.calendar import local_today
+from pepptalk.handlers.calendar import (
+    is_workday,
+    local_today,
+    member_zone,
+    window_day,
+)
 from pepptalk.handlers.i18n import Copy, copy_for
 from pepptalk.handlers.messages import (
+    Block,
+    Button,
+    Buttons,
     Choice,
     Fields,
     Form,
     Heading,
     Message,
     Note,
+    Paragraph,
     Reply,
+    Style,
     TextInput,
     text_reply,
 )
-from pepptalk.handlers.models import SELLER, Feedback, Member
-from pepptalk.handlers.store import Membership, Store
+from pepptalk.handlers.models import LEADER, SELLER, Feedback, Member, Team
+from pepptalk.handlers.store import DeliveryJob, Membership, NewDelivery, Store
 from pepptalk.handlers.team import Mention
 
 KINDS = ("praise", "coaching", "goal", "one_to_one")
@@ -38,7 +48,12 @@ _KIND_WORDS = {
 CADENCE_DAYS = {"daily": 1, "twice-weekly": 3, "weekly": 7, "biweekly": 14}
 DEFAULT_CADENCE = "weekly"
 FORM = "feedback_form"
+LOG_ACTION = "feedback_log"
 NOTE_MAX = 1000
+# The nudge follows the summary by a few minutes, so the two arrive in that order.
+NUDGE_AFTER_SUMMARY_MINUTES = 5
+# Like check-ins: if the server was down, catch up for a while, never later in the day.
+CATCH_UP = timedelta(hours=3)
 
 
 def kind_label(copy: Copy, kind: str) -> str:
@@ -225,3 +240,121 @@ async def show_seen(*, store: Store, seat: Membership, now: datetime) -> Reply:
     pairs = tuple((m.display_name, seen_line(copy, m, last.get(m.id), today)) for m in sellers)
     blocks = (Heading(copy("feedback.seen_title")), Fields(pairs), Note(copy("feedback.seen_hint")))
     return Reply(message=Message(summary=copy("feedback.seen_title"), blocks=blocks))
+
+
+NUDGE = "nudge"
+SNOOZE = "feedback_snooze"
+WISH = "cadence_wish"
+
+
+def is_due(seller: Member, last: Feedback | None, day: date) -> bool:
+    """Whether a seller belongs in the day's nudge: due or overdue, and not snoozed."""
+    snoozed = seller.feedback_snoozed_until
+    return due_on(seller, last) <= day and (snoozed is None or snoozed < day)
+
+
+async def compose_nudge(*, store: Store, team: Team, day: date) -> Message | None:
+    """The leader's daily nudge: sellers due a talk, each with "log" and "snooze"; None if none."""
+    copy = copy_for(team.language)
+    sellers = [m for m in await store.members(team.id) if m.role == SELLER]
+    last = await store.last_feedback(team.id)
+    due = [m for m in sellers if is_due(m, last.get(m.id), day)]
+    if not due:
+        return None
+    due.sort(key=lambda m: (due_on(m, last.get(m.id)), m.display_name.lower()))
+    blocks: list[Block] = [
+        Heading(copy("feedback.nudge_title")),
+        Paragraph(copy("feedback.nudge_intro")),
+    ]
+    for seller in due:
+        blocks.append(
+            Paragraph(f"{seller.display_name}: {seen_line(copy, seller, last.get(seller.id), day)}")
+        )
+        blocks.append(
+            Buttons(
+                group=f"nudge:{seller.id}",
+                buttons=(
+                    Button(copy("feedback.log_button"), LOG_ACTION, str(seller.id), Style.PRIMARY),
+                    Button(copy("feedback.snooze_button"), SNOOZE, str(seller.id)),
+                ),
+            )
+        )
+    return Message(summary=copy("feedback.nudge_title"), blocks=tuple(blocks))
+
+
+async def claim_nudges(*, store: Store, now: datetime, queued_at: datetime | None = None) -> int:
+    """Queue each leader's nudge, a few minutes after their summary, on workdays."""
+    due: list[NewDelivery] = []
+    for team, members in await store.teams_with_members():
+        after = timedelta(minutes=team.summary_delay_minutes + NUDGE_AFTER_SUMMARY_MINUTES)
+        for leader in (m for m in members if m.role == LEADER):
+            day = window_day(
+                now, team.checkin_time, member_zone(leader, team), after=after, length=CATCH_UP
+            )
+            if day is not None and is_workday(team, day):
+                due.append(
+                    NewDelivery(
+                        workspace_id=team.workspace_id,
+                        team_id=team.id,
+                        member_id=leader.id,
+                        kind=NUDGE,
+                        local_date=day,
+                        due_at=queued_at or now,
+                    )
+                )
+    return await store.claim(due)
+
+
+async def compose_nudge_deliveries(
+    *, store: Store, jobs: list[DeliveryJob]
+) -> dict[int, Message | None]:
+    """Nudges for queued deliveries; None where nobody is due."""
+    messages: dict[int, Message | None] = {}
+    for job in jobs:
+        removed = job.member.removed_at is not None
+        messages[job.delivery.id] = (
+            None
+            if removed
+            else await compose_nudge(store=store, team=job.team, day=job.delivery.local_date)
+        )
+    return messages
+
+
+async def snooze_seller(*, store: Store, seat: Membership, value: str, now: datetime) -> Reply:
+    """ "Snooze a day": leave this seller out of tomorrow's nudge; the nudge updates in place."""
+    copy = copy_for(seat.team.language)
+    if not seat.is_leader:
+        return text_reply(copy("errors.leaders_only"))
+    seller = next((m for m in await store.members(seat.team.id) if str(m.id) == value), None)
+    if seller is None or seller.role != SELLER:
+        return text_reply(copy("feedback.not_a_seller", name="?"))
+    today = local_today(seat.member, seat.team, now)
+    until = today + timedelta(days=1)
+    await store.update_member(seller.id, feedback_snoozed_until=until)
+    nudge = await compose_nudge(store=store, team=seat.team, day=today)
+    note = Paragraph(
+        copy("feedback.snoozed", name=seller.display_name, date=copy.short_date(until))
+    )
+    if nudge is None:
+        return Reply(message=Message(summary=note.text, blocks=(note,)), replace=True)
+    return Reply(message=Message(summary=nudge.summary, blocks=(*nudge.blocks, note)), replace=True)
+
+
+def wish_buttons(copy: Copy, group: str) -> tuple[Paragraph, Buttons]:
+    """The one-time question to a seller: how often would you like feedback?"""
+    return (
+        Paragraph(copy("feedback.wish_question")),
+        Buttons(
+            group=f"{group}:wish",
+            buttons=tuple(Button(cadence_label(copy, c), WISH, c) for c in CADENCE_DAYS),
+        ),
+    )
+
+
+async def record_wish(*, store: Store, seat: Membership, value: str) -> Reply:
+    """A seller's answer to how often they would like feedback; their leader sees it in `seen`."""
+    copy = copy_for(seat.team.language)
+    if value not in CADENCE_DAYS or seat.member.role != SELLER:
+        return text_reply(copy("feedback.bad_cadence", value=value[:40]))
+    await store.update_member(seat.member.id, cadence_wish=value, cadence_asked=True)
+    return text_reply(copy("feedback.wish_saved", cadence=cadence_label(copy, value)))

@@ -118,6 +118,7 @@ class Member(Base):
     cadence_wish: Mapped[str | None] = mapped_column(String(12), nullable=True)
     cadence_asked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     feedback_pulled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    feedback_snoozed_until: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Checkin(Base):

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from pepptalk.handlers import checkin, summary
+from pepptalk.handlers import checkin, feedback, summary
 from pepptalk.handlers.messages import Message
 from pepptalk.handlers.models import FAILED, SKIPPED
 from pepptalk.handlers.ports import Chat, DeliveryError, RateLimitedError
@@ -67,6 +67,7 @@ Composer = Callable[..., Awaitable[dict[int, Message | None]]]
 COMPOSERS: dict[str, Composer] = {
     checkin.KIND: checkin.compose_checkin_deliveries,
     summary.KIND: summary.compose_summary_deliveries,
+    feedback.NUDGE: feedback.compose_nudge_deliveries,
 }
 # A send is not started this close to the end of its lease: another sender may take it after.
 LEASE_MARGIN = timedelta(seconds=15)

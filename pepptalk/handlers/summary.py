@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from pepptalk.handlers.calendar import is_workday, member_zone, window_day
-from pepptalk.handlers.checkin import CATCH_UP, mood_label
+from pepptalk.handlers.checkin import CATCH_UP, LOW_MOOD, mood_label
 from pepptalk.handlers.i18n import copy_for
 from pepptalk.handlers.messages import Block, Fields, Heading, Message, Note, Paragraph, Reply
 from pepptalk.handlers.models import LEADER, SELLER, Team
 from pepptalk.handlers.store import DeliveryJob, Membership, NewDelivery, Store
 
 KIND = "summary"
-LOW_MOOD = 2
 
 
 async def compose_summary(

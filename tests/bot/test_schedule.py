@@ -19,7 +19,7 @@ def settings(tmp_path: Path, **values: object) -> Settings:
     return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'p.db'}", **values)  # type: ignore[call-arg, arg-type]
 
 
-async def test_each_minute_tick_sends_checkins_then_summaries_once(tmp_path: Path) -> None:
+async def test_each_minute_tick_sends_checkins_summaries_and_nudges_once(tmp_path: Path) -> None:
     chat = FakeChat()
     clock = FakeClock(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
     pepptalk = await create_app(settings(tmp_path), clock=clock, chat=chat)
@@ -37,8 +37,10 @@ async def test_each_minute_tick_sends_checkins_then_summaries_once(tmp_path: Pat
         for _ in range(120):  # 08:00 to 10:00 in Oslo, a tick a minute
             await tick(pepptalk.services)
             clock.advance(minutes=1)
-        assert [s.user_id for s in chat.sent] == ["UANNA", "ULEAD"]
+        # The check-in, then the leader's summary, then the nudge (Anna has had no talk yet).
+        assert [s.user_id for s in chat.sent] == ["UANNA", "ULEAD", "ULEAD"]
         assert "Team check-in" in chat.sent[1].text()
+        assert "Who could use a word today" in chat.sent[2].text()
     finally:
         await pepptalk.close()
 

@@ -107,9 +107,13 @@ async def test_card_buttons_and_forms_record_the_mood_and_note(turns: Turns) -> 
     assert "You picked 😕 Low" in text_of(cards)
     assert turns.adapter.updated_activities and turns.adapter.updated_activities[0].id == "card-1"
 
-    note_button = next(e for e in cards[0]["body"][::-1] if e["type"] == "ActionSet")["actions"][0][
-        "data"
-    ]
+    note_button = next(
+        action["data"]
+        for element in cards[0]["body"]
+        if element["type"] == "ActionSet"
+        for action in element["actions"]
+        if action["data"]["action"] == "checkin_note"
+    )
     cards = await turns.send(message(ANNA, value=note_button))
     form = cards[0]
     assert [b["type"] for b in form["body"] if b["type"].startswith("Input")] == [

@@ -26,6 +26,7 @@ def upgrade() -> None:
             sa.Column("cadence_asked", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
         batch_op.add_column(sa.Column("feedback_pulled_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("feedback_snoozed_until", sa.Date(), nullable=True))
     op.create_table(
         "feedback",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -65,6 +66,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_feedback_member_id_given_on")
     op.drop_table("feedback")
     with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.drop_column("feedback_snoozed_until")
         batch_op.drop_column("feedback_pulled_on")
         batch_op.drop_column("cadence_asked")
         batch_op.drop_column("cadence_wish")
