@@ -4,21 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pepptalk.handlers import checkin, feedback
+from pepptalk.handlers import checkin, feedback, recognition
 from pepptalk.handlers.i18n import copy_for
 from pepptalk.handlers.messages import Reply, text_reply
-from pepptalk.handlers.ports import Actor
+from pepptalk.handlers.ports import Actor, Chat
 from pepptalk.handlers.store import Store
 
 LOG_FEEDBACK = feedback.LOG_ACTION
 BUTTON_ACTIONS = frozenset(
-    {checkin.MOOD_ACTION, checkin.NOTE_ACTION, LOG_FEEDBACK, feedback.SNOOZE, feedback.WISH}
+    {
+        checkin.MOOD_ACTION,
+        checkin.NOTE_ACTION,
+        LOG_FEEDBACK,
+        feedback.SNOOZE,
+        feedback.WISH,
+        recognition.SHOUT,
+    }
 )
 FORM_ACTIONS = frozenset({checkin.NOTE_FORM, feedback.FORM})
 
 
 async def press_button(
-    *, store: Store, actor: Actor, action: str, group: str, value: str, now: datetime
+    *, store: Store, chat: Chat, actor: Actor, action: str, group: str, value: str, now: datetime
 ) -> Reply:
     """Answer a button press."""
     seat = await store.membership(actor.workspace_id, actor.user_id)
@@ -34,6 +41,8 @@ async def press_button(
         return await feedback.snooze_seller(store=store, seat=seat, value=value, now=now)
     if action == feedback.WISH:
         return await feedback.record_wish(store=store, seat=seat, value=value)
+    if action == recognition.SHOUT:
+        return await recognition.shout_out(store=store, chat=chat, seat=seat, value=value, now=now)
     return text_reply(copy_for(seat.team.language)("errors.unknown_action"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pepptalk.handlers import checkin, feedback, pause, summary, team
+from pepptalk.handlers import checkin, feedback, pause, recognition, summary, team
 from pepptalk.handlers.i18n import copy_for
 from pepptalk.handlers.messages import Reply, text_reply
 from pepptalk.handlers.ports import Actor, Chat
@@ -73,12 +73,14 @@ async def run_command(*, store: Store, chat: Chat, actor: Actor, text: str, now:
         return await _pause_command(store=store, seat=seat, words=words, now=now)
     if verb == "resume":
         return await pause.resume_checkins(store=store, seat=seat, now=now)
+    if verb == "win":
+        return await recognition.log_win(store=store, seat=seat, text=_rest(text, 1), now=now)
     return await _feedback_command(
         store=store, seat=seat, verb=verb, words=words, text=text, now=now
     )
 
 
-_KNOWN = {"team", "checkin", "note", "pause", "resume", "feedback", "cadence", "seen"}
+_KNOWN = {"team", "checkin", "note", "pause", "resume", "win", "feedback", "cadence", "seen"}
 
 
 async def _feedback_command(

@@ -202,8 +202,16 @@ async def set_cadence(
     )
 
 
-def seen_line(copy: Copy, seller: Member, last: Feedback | None, today: date) -> str:
-    """One seller in `seen`: last talk, cadence and wish, and whether they are due."""
+def seen_line(
+    copy: Copy,
+    seller: Member,
+    last: Feedback | None,
+    today: date,
+    shouted: datetime | None = None,
+    *,
+    with_recognition: bool = False,
+) -> str:
+    """One seller in `seen`: last talk, cadence and wish, whether they are due, and praise."""
     parts = [
         copy("feedback.last", kind=kind_label(copy, last.kind), date=copy.short_date(last.given_on))
         if last
@@ -222,6 +230,12 @@ def seen_line(copy: Copy, seller: Member, last: Feedback | None, today: date) ->
         parts.append(copy("feedback.due_today"))
     else:
         parts.append(copy("feedback.next", date=copy.short_date(due)))
+    if with_recognition:
+        parts.append(
+            copy("wins.last_shout", date=copy.short_date(shouted.date()))
+            if shouted
+            else copy("wins.no_shout")
+        )
     return " · ".join(parts)
 
 
@@ -235,9 +249,16 @@ async def show_seen(*, store: Store, seat: Membership, now: datetime) -> Reply:
     if not sellers:
         return text_reply(copy("team.no_sellers"))
     last = await store.last_feedback(seat.team.id)
+    shouted = await store.last_shoutouts(seat.team.id)
     # Most overdue first: the people who most need a word.
     sellers.sort(key=lambda m: (due_on(m, last.get(m.id)), m.display_name.lower()))
-    pairs = tuple((m.display_name, seen_line(copy, m, last.get(m.id), today)) for m in sellers)
+    pairs = tuple(
+        (
+            m.display_name,
+            seen_line(copy, m, last.get(m.id), today, shouted.get(m.id), with_recognition=True),
+        )
+        for m in sellers
+    )
     blocks = (Heading(copy("feedback.seen_title")), Fields(pairs), Note(copy("feedback.seen_hint")))
     return Reply(message=Message(summary=copy("feedback.seen_title"), blocks=blocks))
 

@@ -218,3 +218,19 @@ class Feedback(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     given_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Win(Base):
+    """A win a seller logged, and whether their leader gave it a shout-out."""
+
+    __tablename__ = "wins"
+    __table_args__ = (Index("ix_wins_member_id_won_on", "member_id", "won_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    won_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    shouted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

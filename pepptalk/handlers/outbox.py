@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from pepptalk.handlers import checkin, feedback, summary
+from pepptalk.handlers import checkin, feedback, recognition, summary
 from pepptalk.handlers.messages import Message
 from pepptalk.handlers.models import FAILED, SKIPPED
 from pepptalk.handlers.ports import Chat, DeliveryError, RateLimitedError
@@ -68,6 +68,7 @@ COMPOSERS: dict[str, Composer] = {
     checkin.KIND: checkin.compose_checkin_deliveries,
     summary.KIND: summary.compose_summary_deliveries,
     feedback.NUDGE: feedback.compose_nudge_deliveries,
+    recognition.KIND: recognition.compose_win_deliveries,
 }
 # A send is not started this close to the end of its lease: another sender may take it after.
 LEASE_MARGIN = timedelta(seconds=15)
@@ -80,7 +81,8 @@ async def _compose_batch(store: Store, jobs: list[DeliveryJob]) -> dict[int, Mes
         by_kind.setdefault(job.delivery.kind, []).append(job)
     messages: dict[int, Message | None] = {}
     for kind, group in by_kind.items():
-        composer = COMPOSERS.get(kind)
+        # "win:42" is composed by the "win" composer: one delivery per win.
+        composer = COMPOSERS.get(kind.partition(":")[0])
         if composer is None:
             raise ValueError(f"no composer for delivery kind {kind!r}")
         messages.update(await composer(store=store, jobs=group))

@@ -67,6 +67,12 @@ class Chat(Protocol):
         """Look a person up; None when the platform does not know them."""
         ...
 
+    async def send_channel(
+        self, *, platform: str, workspace_id: str, channel_id: str, message: Message
+    ) -> SentMessage:
+        """Post a message in a team channel."""
+        ...
+
 
 class PlatformChats:
     """One Chat per platform, behind the one Chat the habits use."""
@@ -83,6 +89,17 @@ class PlatformChats:
             raise DeliveryError(f"{platform} is not configured", permanent=False)
         return await chat.send_direct(
             platform=platform, workspace_id=workspace_id, user_id=user_id, message=message
+        )
+
+    async def send_channel(
+        self, *, platform: str, workspace_id: str, channel_id: str, message: Message
+    ) -> SentMessage:
+        """Post in a channel on the team's platform."""
+        chat = self.chats.get(platform)
+        if chat is None:
+            raise DeliveryError(f"{platform} is not configured", permanent=False)
+        return await chat.send_channel(
+            platform=platform, workspace_id=workspace_id, channel_id=channel_id, message=message
         )
 
     async def find_user(

@@ -25,6 +25,7 @@ from pepptalk.handlers.models import (
     Member,
     ProcessedEvent,
     Team,
+    Win,
 )
 from pepptalk.handlers.ports import UserProfile
 
@@ -396,6 +397,51 @@ class Store:
         async with self._sessions() as session:
             rows = await session.scalars(select(Feedback).where(Feedback.id.in_(latest)))
             return {row.member_id: row for row in rows}
+
+    # --- wins --------------------------------------------------------------------------------
+
+    async def add_win(self, *, seller: Member, text: str, day: date, now: datetime) -> Win:
+        """Log a seller's win."""
+        win = Win(
+            workspace_id=seller.workspace_id,
+            team_id=seller.team_id,
+            member_id=seller.id,
+            text=text,
+            won_on=day,
+            created_at=now,
+        )
+        async with self._sessions.begin() as session:
+            session.add(win)
+        return win
+
+    async def win(self, win_id: int) -> Win | None:
+        """One win by id."""
+        async with self._sessions() as session:
+            return await session.get(Win, win_id)
+
+    async def mark_shouted(self, *, win_id: int, now: datetime) -> bool:
+        """Record a shout-out; False when one was already given (two taps post once)."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Win).where(Win.id == win_id, Win.shouted_at.is_(None)).values(shouted_at=now)
+            )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def unmark_shouted(self, *, win_id: int) -> None:
+        """Take a shout-out back when posting it failed, so it can be tried again."""
+        async with self._sessions.begin() as session:
+            await session.execute(update(Win).where(Win.id == win_id).values(shouted_at=None))
+
+    async def last_shoutouts(self, team_id: int) -> dict[int, datetime]:
+        """When each member last got a shout-out, in one query."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Win.member_id, func.max(Win.shouted_at))
+                .where(Win.team_id == team_id, Win.shouted_at.is_not(None))
+                .group_by(Win.member_id)
+            )
+            # max() keeps the column's type, so these come back as aware UTC datetimes.
+            return {member_id: when for member_id, when in rows if when is not None}
 
     # --- the outbox --------------------------------------------------------------------------
 

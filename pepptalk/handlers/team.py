@@ -331,7 +331,15 @@ def help_message(*, seat: Membership | None) -> Reply:
         ]
     else:
         intro = copy("help.intro_seller", team=seat.team.name)
-        keys = ["cmd_checkin_seller", "cmd_note", "cmd_pause", "cmd_resume", "cmd_team", "cmd_help"]
+        keys = [
+            "cmd_checkin_seller",
+            "cmd_note",
+            "cmd_win",
+            "cmd_pause",
+            "cmd_resume",
+            "cmd_team",
+            "cmd_help",
+        ]
     blocks: list[Block] = [Heading(copy("help.title")), Paragraph(intro)]
     blocks.extend(Paragraph(f"/pepptalk {copy(f'help.{key}')}") for key in keys)
     return Reply(message=Message(summary=copy("help.title"), blocks=tuple(blocks)))

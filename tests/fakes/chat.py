@@ -36,6 +36,7 @@ class FakeChat:
 
     users: dict[str, UserProfile] = field(default_factory=dict)
     sent: list[Sent] = field(default_factory=list)
+    channel_posts: list[Sent] = field(default_factory=list)
     fail_next: list[Exception] = field(default_factory=list)
     attempts: int = 0
 
@@ -54,6 +55,15 @@ class FakeChat:
             raise self.fail_next.pop(0)
         self.sent.append(Sent(workspace_id, user_id, message))
         return SentMessage(channel=f"D{user_id}", ref=f"{len(self.sent)}.000")
+
+    async def send_channel(
+        self, *, platform: str, workspace_id: str, channel_id: str, message: Message
+    ) -> SentMessage:
+        self.attempts += 1
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        self.channel_posts.append(Sent(workspace_id, channel_id, message))
+        return SentMessage(channel=channel_id, ref=f"c{len(self.channel_posts)}")
 
     async def find_user(
         self, *, platform: str, workspace_id: str, user_id: str

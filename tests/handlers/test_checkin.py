@@ -35,6 +35,7 @@ async def send_checkins(team: Team, at: datetime) -> int:
 async def tap(team: Team, user_id: str, mood: str, day: str = MONDAY) -> Reply:
     return await press_button(
         store=team.store,
+        chat=team.chat,
         actor=actor(user_id),
         action=MOOD_ACTION,
         group=f"checkin:{day}",
@@ -122,6 +123,7 @@ async def test_a_note_needs_a_mood_then_the_form_saves_it(team: Team) -> None:
     async def note_button() -> Reply:
         return await press_button(
             store=team.store,
+            chat=team.chat,
             actor=actor("UANNA"),
             action=NOTE_ACTION,
             group="checkin:2026-11-23:note",

@@ -71,6 +71,7 @@ async def test_the_log_feedback_button_opens_the_form_for_that_seller(team: Team
     anna = await seller_id(team, "UANNA")
     reply = await press_button(
         store=team.store,
+        chat=team.chat,
         actor=actor("ULEAD"),
         action=LOG_FEEDBACK,
         group="g",
@@ -80,6 +81,7 @@ async def test_the_log_feedback_button_opens_the_form_for_that_seller(team: Team
     assert reply.form is not None and reply.form.context == anna
     refused = await press_button(
         store=team.store,
+        chat=team.chat,
         actor=actor("UBJORN"),
         action=LOG_FEEDBACK,
         group="g",

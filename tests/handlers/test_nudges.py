@@ -40,6 +40,7 @@ async def morning(team: Team, at: datetime = MONDAY_0905) -> list[str]:
 async def tap(team: Team, user_id: str, action: str, value: str, group: str = "g") -> str:
     reply = await press_button(
         store=team.store,
+        chat=team.chat,
         actor=actor(user_id),
         action=action,
         group=group,
@@ -98,6 +99,7 @@ async def test_the_first_checkin_asks_once_how_often_and_the_leader_sees_the_wis
     team.clock.set(MONDAY_0830)
     first = await press_button(
         store=team.store,
+        chat=team.chat,
         actor=actor("UANNA"),
         action=MOOD_ACTION,
         group="checkin:2026-11-23",
@@ -109,6 +111,7 @@ async def test_the_first_checkin_asks_once_how_often_and_the_leader_sees_the_wis
     assert [b.value for b in wish.buttons] == ["daily", "twice-weekly", "weekly", "biweekly"]
     again = await press_button(
         store=team.store,
+        chat=team.chat,
         actor=actor("UANNA"),
         action=MOOD_ACTION,
         group="checkin:2026-11-23",

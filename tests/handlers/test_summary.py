@@ -34,6 +34,7 @@ async def answer(
 ) -> None:
     await press_button(
         store=team.store,
+        chat=team.chat,
         actor=actor(user_id),
         action=MOOD_ACTION,
         group="checkin:2026-11-23",

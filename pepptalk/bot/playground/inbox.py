@@ -12,6 +12,11 @@ from pepptalk.handlers.messages import Form, Message
 THREAD_LIMIT = 200
 
 
+def channel_key(channel_id: str) -> str:
+    """The thread a channel's posts are kept under, beside people's DMs."""
+    return f"#{channel_id}"
+
+
 @dataclass
 class Posted:
     """One message in a person's thread with Pepptalk."""

@@ -152,6 +152,7 @@ def register(app: web.Application, playground: Playground) -> None:
         me = _ids(form, playground)
         reply = await press_button(
             store=services.store,
+            chat=services.chat,
             actor=playground.actor(me),
             action=form.get("action", ""),
             group=form.get("group", ""),

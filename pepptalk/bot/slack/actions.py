@@ -25,6 +25,7 @@ def register(app: AsyncApp, services: Services, poster: ResponsePoster) -> None:
         await answer(
             lambda: press_button(
                 store=services.store,
+                chat=services.chat,
                 actor=slack_actor(body),
                 action=action_name(str(action.get("action_id", ""))),
                 group=str(action.get("block_id", "")),

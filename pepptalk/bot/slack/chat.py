@@ -52,9 +52,18 @@ class SlackChat:
         self, *, platform: str, workspace_id: str, user_id: str, message: Message
     ) -> SentMessage:
         """Post a DM (posting to a user id lands in the app's Messages tab with them)."""
+        return await self._post(user_id, message)
+
+    async def send_channel(
+        self, *, platform: str, workspace_id: str, channel_id: str, message: Message
+    ) -> SentMessage:
+        """Post in a channel (the app must be in it: /invite @Pepptalk)."""
+        return await self._post(channel_id, message)
+
+    async def _post(self, channel: str, message: Message) -> SentMessage:
         try:
             response = await self.client.chat_postMessage(
-                channel=user_id, **render_message(message)
+                channel=channel, **render_message(message)
             )
         except SlackApiError as error:
             if error.response.status_code == 429:

@@ -73,6 +73,7 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             reply = await guarded(
                 lambda: press_button(
                     store=services.store,
+                    chat=services.chat,
                     actor=actor,
                     action=str(data.get("action", "")),
                     group=str(data.get("group", "")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -13,7 +14,7 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
 from msrest.exceptions import HttpOperationError
 
 from pepptalk.bot.services import Clock
-from pepptalk.bot.teams.references import MEMBER, PLATFORM, USER, dump, load
+from pepptalk.bot.teams.references import CHANNEL, MEMBER, PLATFORM, USER, dump, load
 from pepptalk.bot.teams.render import render_card
 from pepptalk.handlers.messages import Message
 from pepptalk.handlers.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
@@ -22,6 +23,7 @@ from pepptalk.handlers.store import Store
 log = logging.getLogger(__name__)
 # Teams asks bots to back off and retry on these; others will not get better by waiting.
 RETRY_STATUSES = frozenset({412, 429, 502, 504})
+Callback = Callable[[TurnContext], Awaitable[None]]
 DEFAULT_BACKOFF = 2.0
 
 
@@ -58,6 +60,41 @@ class TeamsChat:
         self, *, platform: str, workspace_id: str, user_id: str, message: Message
     ) -> SentMessage:
         """Post a card in the person's 1:1 chat with Pepptalk, starting one if need be."""
+        stored = await self._stored(workspace_id, USER, user_id)
+        if stored:
+            reference = load(stored)
+            return await self._deliver(
+                message,
+                lambda post: self.adapter.continue_conversation(reference, post, self.app_id),
+            )
+
+        async def start(post: Callback) -> None:
+            await self._start_conversation(workspace_id, user_id, post)
+
+        # Once a 1:1 exists, keep it, so the next message goes straight there.
+        return await self._deliver(message, start, remember=(workspace_id, user_id))
+
+    async def send_channel(
+        self, *, platform: str, workspace_id: str, channel_id: str, message: Message
+    ) -> SentMessage:
+        """Post a card in a team channel Pepptalk has been mentioned in."""
+        stored = await self._stored(workspace_id, CHANNEL, channel_id)
+        if not stored:
+            raise DeliveryError(
+                "Pepptalk has not been mentioned in that channel yet", permanent=True
+            )
+        reference = load(stored)
+        return await self._deliver(
+            message, lambda post: self.adapter.continue_conversation(reference, post, self.app_id)
+        )
+
+    async def _deliver(
+        self,
+        message: Message,
+        run: Callable[[Callback], Awaitable[Any]],
+        *,
+        remember: tuple[str, str] | None = None,
+    ) -> SentMessage:
         sent: dict[str, str] = {}
         failures: list[BaseException] = []
 
@@ -71,8 +108,8 @@ class TeamsChat:
             reference = TurnContext.get_conversation_reference(turn_context.activity)
             sent["conversation"] = reference.conversation.id if reference.conversation else ""
             sent["id"] = response.id if response and response.id else ""
-            if not stored:
-                # Now there is a 1:1 chat: keep it, so the next message goes straight there.
+            if remember is not None:
+                workspace_id, user_id = remember
                 await self.store.save_reference(
                     workspace_id=workspace_id,
                     platform=PLATFORM,
@@ -82,12 +119,8 @@ class TeamsChat:
                     now=self.clock(),
                 )
 
-        stored = await self._stored(workspace_id, USER, user_id)
         try:
-            if stored:
-                await self.adapter.continue_conversation(load(stored), post, self.app_id)
-            else:
-                await self._start_conversation(workspace_id, user_id, post)
+            await run(post)
             if failures:
                 raise failures[0]
             if not sent.get("id"):
@@ -103,7 +136,7 @@ class TeamsChat:
             raise DeliveryError(f"teams: network: {error!r}"[:200], permanent=False) from error
         return SentMessage(channel=sent.get("conversation", ""), ref=sent.get("id", ""))
 
-    async def _start_conversation(self, workspace_id: str, user_id: str, post: Any) -> None:
+    async def _start_conversation(self, workspace_id: str, user_id: str, post: Callback) -> None:
         member_text = await self._stored(workspace_id, MEMBER, user_id)
         if not member_text:
             raise DeliveryError("no way to reach this person in Teams yet", permanent=True)
