@@ -443,6 +443,32 @@ class Store:
             # max() keeps the column's type, so these come back as aware UTC datetimes.
             return {member_id: when for member_id, when in rows if when is not None}
 
+    # --- history for the home view ----------------------------------------------------------
+
+    async def recent_checkins(self, *, member_id: int, limit: int) -> list[Checkin]:
+        """A member's latest check-ins, newest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Checkin)
+                .where(Checkin.member_id == member_id)
+                .order_by(Checkin.local_date.desc())
+                .limit(limit)
+            )
+            return list(rows)
+
+    async def recent_wins(
+        self, *, team_id: int, member_id: int | None = None, unshouted: bool = False, limit: int
+    ) -> list[Win]:
+        """Latest wins of a team (or of one member), newest first."""
+        query = select(Win).where(Win.team_id == team_id)
+        if member_id is not None:
+            query = query.where(Win.member_id == member_id)
+        if unshouted:
+            query = query.where(Win.shouted_at.is_(None))
+        async with self._sessions() as session:
+            rows = await session.scalars(query.order_by(Win.id.desc()).limit(limit))
+            return list(rows)
+
     # --- the outbox --------------------------------------------------------------------------
 
     async def claim(self, deliveries: Iterable[NewDelivery]) -> int:

@@ -313,6 +313,11 @@ def _seller_line(copy: Copy, name: str, paused: bool, until: date | None, today:
 
 def help_message(*, seat: Membership | None) -> Reply:
     """`/pepptalk help`: what this person can do, by their role."""
+    return Reply(message=help_card(seat=seat))
+
+
+def help_card(*, seat: Membership | None) -> Message:
+    """What this person can do, by their role, as a message."""
     copy = copy_for(seat.team.language if seat else "en")
     if seat is None:
         intro, keys = copy("help.intro_none"), ["cmd_team_create", "cmd_help"]
@@ -342,4 +347,4 @@ def help_message(*, seat: Membership | None) -> Reply:
         ]
     blocks: list[Block] = [Heading(copy("help.title")), Paragraph(intro)]
     blocks.extend(Paragraph(f"/pepptalk {copy(f'help.{key}')}") for key in keys)
-    return Reply(message=Message(summary=copy("help.title"), blocks=tuple(blocks)))
+    return Message(summary=copy("help.title"), blocks=tuple(blocks))

@@ -213,6 +213,21 @@ async def test_a_direct_message_becomes_the_note(slack: SlackHarness) -> None:
     assert "Note saved" in text_of(reply.args)
 
 
+async def test_the_app_home_shows_a_sellers_own_mornings(slack: SlackHarness) -> None:
+    await set_up_team(slack, ["UANNA"])
+    await run_job(slack.services, "checkins", at=MONDAY_0830_OSLO)
+    moods = next(b for b in checkin_posts(slack, "UANNA")[0]["blocks"] if b["type"] == "actions")
+    await slack.click("UANNA", moods, moods["elements"][3])
+    await slack.next_response()
+    event = {"type": "app_home_opened", "user": "UANNA", "tab": "home"}
+    assert await slack.event(event, event_id="EvHome") == 200
+    await _until(lambda: slack.api.called("views.publish"))
+    view = slack.api.called("views.publish")[0].args["view"]
+    assert view["type"] == "home"
+    assert "Check-in streak (workdays in a row): 1" in text_of(view)
+    assert slack.api.violations == []
+
+
 async def test_healthz_reports_the_database(slack: SlackHarness) -> None:
     async with slack.http.get(f"{slack.url}/healthz") as response:
         assert response.status == 200

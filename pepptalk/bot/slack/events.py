@@ -13,7 +13,7 @@ from pepptalk.bot.slack.chat import profile_of
 from pepptalk.bot.slack.render import render_home, render_message
 from pepptalk.bot.slack.replies import ResponsePoster, slack_actor
 from pepptalk.handlers.commands import answer_direct_message
-from pepptalk.handlers.team import help_message
+from pepptalk.handlers.home import home_view
 
 
 def register(app: AsyncApp, services: Services, poster: ResponsePoster) -> None:
@@ -39,9 +39,8 @@ def register(app: AsyncApp, services: Services, poster: ResponsePoster) -> None:
             return
         user_id = str(event.get("user", ""))
         seat = await services.store.membership(str(body.get("team_id", "")), user_id)
-        message = help_message(seat=seat).message
-        if message is not None:
-            await client.views_publish(user_id=user_id, view=render_home(message))
+        message = await home_view(store=services.store, seat=seat, now=services.clock())
+        await client.views_publish(user_id=user_id, view=render_home(message))
 
     async def handle_direct_message(
         event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient

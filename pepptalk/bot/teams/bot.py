@@ -25,7 +25,7 @@ from pepptalk.handlers.calendar import parse_timezone
 from pepptalk.handlers.commands import run_command
 from pepptalk.handlers.messages import Message, Paragraph, Reply
 from pepptalk.handlers.ports import Actor
-from pepptalk.handlers.team import help_message
+from pepptalk.handlers.team import help_card
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +103,7 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     async def _greet(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         seat = await self.services.store.membership(workspace_of(activity), person_of(activity))
-        message = help_message(seat=seat).message
-        if message is not None:
-            await turn_context.send_activity(card_activity(message))
+        await turn_context.send_activity(card_activity(help_card(seat=seat)))
 
     async def _command_text(self, turn_context: TurnContext, actor: Actor) -> str:
         """The words after the bot's mention, with people's mentions as <@id|name>."""
