@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
@@ -13,6 +14,7 @@ from pepptalk.bot.services import Services
 from pepptalk.bot.teams.chat import card_activity
 from pepptalk.bot.teams.references import (
     PLATFORM,
+    channel_of,
     known_aad_id,
     person_of,
     remember,
@@ -28,6 +30,7 @@ from pepptalk.handlers.ports import Actor
 from pepptalk.handlers.team import help_card
 
 log = logging.getLogger(__name__)
+_SET_CHANNEL = re.compile(r"^team\s+set\s+channel\s*$", re.IGNORECASE)
 
 
 class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
@@ -125,7 +128,14 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 now=self.services.clock(),
             )
             text = text.replace(written, f"<@{aad_id}|{name or aad_id}>")
-        return text.strip().removeprefix("/pepptalk").strip()
+        text = text.strip().removeprefix("/pepptalk").strip()
+        channel = channel_of(activity)
+        if channel and _SET_CHANNEL.match(text):
+            # Teams has no way to name a channel in a message: "team set channel" means this one.
+            data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+            name = str((data.get("channel") or {}).get("name") or "General")
+            text = f"team set channel <#{channel}|{name}>"
+        return text
 
     async def _aad_id(self, turn_context: TurnContext, teams_id: str) -> str:
         # Mentions carry the Teams id; people are known by their AAD object id, from the roster.

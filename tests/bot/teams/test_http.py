@@ -179,3 +179,29 @@ async def test_with_authentication_on_only_a_valid_token_gets_in(
         assert await site.post(message(KARI, "team create Oslo"), token=valid) in (200, 201)
         seat = await site.pepptalk.services.store.membership("tenant-1", "aad-kari")
         assert seat is not None, "the valid request reached the bot"
+
+
+async def test_a_win_becomes_a_shout_out_in_the_teams_channel(open_site: TeamsSite) -> None:
+    site, connector = open_site, open_site.connector
+    await site.post(message(ANNA, "hi"))
+    await site.post(message(KARI, "hi"))
+    await site.post(message(KARI, "team create Oslo", channel="sales"))
+    await site.post(message(KARI, "team add <at>Anna Berg</at>", channel="sales", mentions=[ANNA]))
+    await site.post(message(KARI, "team set channel", channel="sales"))
+    assert "Team channel is now #General" in texts(connector.cards("sales"))
+    await site.post(message(ANNA, "win Booked a demo with Nordvik"))
+    report = await run_job(site.pepptalk.services, "checkins", at=MONDAY_0830_OSLO)
+    assert report.drain.sent >= 2
+    win_card = next(c for c in connector.cards("1on1-29:kari") if "logged a win" in texts([c]))
+    shout = next(
+        action["data"]
+        for element in win_card["body"]
+        if element["type"] == "ActionSet"
+        for action in element["actions"]
+    )
+    before = len(connector.cards("sales"))
+    await site.post(message(KARI, value=shout))
+    posted = connector.cards("sales")[before:]
+    assert "Shout-out to Anna Berg: Booked a demo with Nordvik" in texts(posted)
+    for card in connector.cards():
+        assert card_problems(card) == []
