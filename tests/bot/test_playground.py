@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -148,3 +149,39 @@ async def test_the_playground_is_local_and_off_when_credentials_are_set(
     finally:
         for s in sites:
             await s.pepptalk.close()
+
+
+async def test_every_seller_seen_and_recognition_work_in_the_playground(
+    site: PlaygroundSite,
+) -> None:
+    seen = visible_text(await site.command("UINGRID", "seen"))
+    assert re.search(r"Bjørn Haugen .{0,120}overdue since", seen)
+    assert "weekly (would like twice a week)" in seen and "overdue since" in seen
+    # After the summary comes the nudge, naming who is due.
+    text = visible_text(await site.clock("UINGRID", "summary"))
+    await site.clock("UINGRID", "at", "09:10")
+    text = visible_text(await site.page("UINGRID"))
+    assert "Who could use a word today" in text and "Bjørn Haugen" in text
+
+    await site.command("UANNA", "win Closed the Nordvik deal")
+    await site.clock("UINGRID", "at", "09:12")
+    leader = site.playground.inbox.thread("UINGRID")
+    win = next(p for p in leader if "logged a win" in p.message.summary)
+    shout_value = next(
+        b.value
+        for block in win.message.blocks
+        if hasattr(block, "buttons")
+        for b in block.buttons
+        if b.action == "win_shout"
+    )
+    status, page = await site.post(
+        "/playground/action",
+        "UINGRID",
+        message=str(win.id),
+        action="win_shout",
+        group="w",
+        value=shout_value,
+    )
+    text = visible_text(page)
+    assert status == 200 and "The team channel, #oslo-sales" in text
+    assert "Shout-out to Anna Berg: Closed the Nordvik deal" in text

@@ -34,6 +34,7 @@ def render_page(
     thread: list[Posted],
     open_form: OpenForm | None,
     token: str,
+    channel: tuple[str, list[Posted]] | None = None,
     flash: str = "",
 ) -> str:
     """The whole page for the person `me`."""
@@ -43,20 +44,17 @@ def render_page(
         f"{escape(p.label)}</option>"
         for p in people
     )
-    items = []
-    for posted in thread:
-        meta = f"{escape(copy('playground.from_pepptalk'))} · {posted.at.astimezone(zone):%H:%M}"
-        if posted.private:
-            meta += f" · {escape(copy('playground.only_you'))}"
-        body = render_message_html(posted.message, context={**context, "message": posted.id})
-        css = "msg private" if posted.private else "msg"
-        anchor = ' id="latest"' if posted is thread[-1] else ""
-        items.append(f'<li class="{css}"{anchor}><div class="meta">{meta}</div>{body}</li>')
     thread_html = (
-        f'<ol class="thread" aria-live="polite">{"".join(items)}</ol>'
-        if items
+        _thread(thread, copy=copy, zone=zone, context=context, anchor=True)
+        if thread
         else f'<p class="hint">{escape(copy("playground.empty"))}</p>'
     )
+    channel_html = ""
+    if channel is not None and channel[1]:
+        name, posts = channel
+        channel_html = f"<h2>{escape(copy('playground.channel', channel=name))}</h2>" + _thread(
+            posts[-10:], copy=copy, zone=zone, context=context, anchor=False
+        )
     form_html = render_form_html(open_form, context=context) if open_form else ""
     flash_html = f'<p class="flash" role="status">{escape(flash)}</p>' if flash else ""
     return f"""<!doctype html>
@@ -95,5 +93,21 @@ def render_page(
     <button class="btn primary">{escape(copy("playground.send"))}</button>
   </form>
   <p class="hint" id="hint">{escape(copy("playground.command_hint"))}</p>
+  {channel_html}
 </main>
 </body></html>"""
+
+
+def _thread(
+    posts: list[Posted], *, copy: Copy, zone: tzinfo, context: dict[str, object], anchor: bool
+) -> str:
+    items = []
+    for posted in posts:
+        meta = f"{escape(copy('playground.from_pepptalk'))} · {posted.at.astimezone(zone):%H:%M}"
+        if posted.private:
+            meta += f" · {escape(copy('playground.only_you'))}"
+        body = render_message_html(posted.message, context={**context, "message": posted.id})
+        css = "msg private" if posted.private else "msg"
+        mark = ' id="latest"' if anchor and posted is posts[-1] else ""
+        items.append(f'<li class="{css}"{mark}><div class="meta">{meta}</div>{body}</li>')
+    return f'<ol class="thread" aria-live="polite">{"".join(items)}</ol>'

@@ -10,7 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from pepptalk.handlers.calendar import is_workday, moment, zone
-from pepptalk.handlers.models import LEADER, SELLER, SENT, Checkin, Delivery, Member, Team
+from pepptalk.handlers.models import (
+    LEADER,
+    SELLER,
+    SENT,
+    Checkin,
+    Delivery,
+    Feedback,
+    Member,
+    Team,
+    Win,
+)
 from pepptalk.handlers.ports import UserProfile
 
 WORKSPACE = "TPLAYGROUND"
@@ -21,24 +31,39 @@ HISTORY_WEEKS = 8
 
 @dataclass(frozen=True)
 class Person:
-    """Someone in the demo cast, and how their mornings tend to go."""
+    """Someone in the demo cast: how their mornings go, how often they get (and want) feedback."""
 
     user_id: str
     name: str
     timezone: str
     usual_mood: float = 3.8
     answers: float = 0.92
+    cadence: str = "weekly"
+    wish: str | None = None
+    # Days since the leader last had a feedback talk with them, as the demo opens.
+    last_talk_days_ago: int = 3
 
 
 LEADER_PERSON = Person("UINGRID", "Ingrid Solberg", "Europe/Oslo")
 SELLERS = (
-    Person("UANNA", "Anna Berg", "Europe/Oslo", 4.2),
-    Person("UBJORN", "Bjørn Haugen", "Europe/Oslo", 3.6),
-    Person("UCECILIE", "Cecilie Lind", "Europe/Oslo", 4.0, 0.97),
-    Person("UDAG", "Dag Nilsson", "Europe/Stockholm", 3.4, 0.8),
-    Person("UEMMA", "Emma Sørensen", "Europe/Copenhagen", 3.9),
-    Person("UFREDRIK", "Fredrik Strand", "Europe/Oslo", 3.7, 0.88),
+    Person("UANNA", "Anna Berg", "Europe/Oslo", 4.2, wish="weekly", last_talk_days_ago=2),
+    # Bjørn's rough week came with no talk for three weeks: the nudge will name him.
+    Person(
+        "UBJORN", "Bjørn Haugen", "Europe/Oslo", 3.6, wish="twice-weekly", last_talk_days_ago=20
+    ),
+    Person("UCECILIE", "Cecilie Lind", "Europe/Oslo", 4.0, 0.97, "biweekly", "biweekly", 6),
+    Person("UDAG", "Dag Nilsson", "Europe/Stockholm", 3.4, 0.8, "biweekly", "weekly", 16),
+    Person("UEMMA", "Emma Sørensen", "Europe/Copenhagen", 3.9, wish="weekly", last_talk_days_ago=4),
+    Person("UFREDRIK", "Fredrik Strand", "Europe/Oslo", 3.7, 0.88, last_talk_days_ago=9),
 )
+WINS = (
+    ("UANNA", 3, "Booked three demos in one afternoon.", True),
+    ("UCECILIE", 9, "Renewed the Fjordkraft contract a year early.", True),
+    ("UEMMA", 12, "First meeting booked with a Danish chain.", False),
+    ("UANNA", 17, "Turned an angry callback into an upsell.", True),
+    ("UDAG", 1, "Got a yes from a customer who said no twice.", False),
+)
+TALK_KINDS = ("coaching", "praise", "goal", "one_to_one")
 # Not in the team yet, so a visitor can try `/pepptalk team add @sofie`.
 NEWCOMER = Person("USOFIE", "Sofie Holm", "Europe/Oslo")
 CAST = (LEADER_PERSON, *SELLERS, NEWCOMER)
@@ -101,13 +126,57 @@ async def seed_demo(engine: AsyncEngine, *, today: date) -> bool:
                 timezone=p.timezone,
                 paused=False,
                 joined_at=created,
+                cadence=p.cadence,
+                cadence_wish=p.wish,
+                cadence_asked=p is not LEADER_PERSON,
             )
             for p in (LEADER_PERSON, *SELLERS)
         }
         session.add_all(members.values())
         await session.flush()
         session.add_all(_history(team, members, today))
+        session.add_all(_talks_and_wins(team, members, today))
     return True
+
+
+def _talks_and_wins(team: Team, members: dict[str, Member], today: date) -> list[Feedback | Win]:
+    rng = random.Random(7)  # noqa: S311 - demo data, the same every time
+    leader = members[LEADER_PERSON.user_id]
+    rows: list[Feedback | Win] = []
+    for person in SELLERS:
+        member = members[person.user_id]
+        step = {"daily": 1, "twice-weekly": 3, "weekly": 7, "biweekly": 14}[person.cadence]
+        day = today - timedelta(days=person.last_talk_days_ago)
+        while day > today - timedelta(weeks=HISTORY_WEEKS):
+            at = datetime.combine(day, time(13), tzinfo=UTC)
+            rows.append(
+                Feedback(
+                    workspace_id=WORKSPACE,
+                    team_id=team.id,
+                    member_id=member.id,
+                    given_by=leader.id,
+                    kind=rng.choice(TALK_KINDS),
+                    given_on=day,
+                    created_at=at,
+                )
+            )
+            # Now and then a talk slips by a few days, as it does in a busy week.
+            day -= timedelta(days=step + rng.choice((0, 0, 1, 3)))
+    for user_id, days_ago, text, shouted in WINS:
+        day = today - timedelta(days=days_ago)
+        at = datetime.combine(day, time(11), tzinfo=UTC)
+        rows.append(
+            Win(
+                workspace_id=WORKSPACE,
+                team_id=team.id,
+                member_id=members[user_id].id,
+                text=text,
+                won_on=day,
+                created_at=at,
+                shouted_at=at + timedelta(hours=1) if shouted else None,
+            )
+        )
+    return rows
 
 
 def _history(team: Team, members: dict[str, Member], today: date) -> list[Checkin | Delivery]:

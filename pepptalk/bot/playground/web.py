@@ -11,7 +11,7 @@ from aiohttp import web
 
 from pepptalk.bot.jobs import tick
 from pepptalk.bot.playground.clock import PlaygroundClock
-from pepptalk.bot.playground.inbox import Inbox, OpenForm
+from pepptalk.bot.playground.inbox import Inbox, OpenForm, Posted, channel_key
 from pepptalk.bot.playground.page import Person, render_page
 from pepptalk.bot.playground.seed import PLATFORM, TEAM_NAME, WORKSPACE
 from pepptalk.bot.playground.seed import Person as CastMember
@@ -95,6 +95,13 @@ def register(app: web.Application, playground: Playground) -> None:
         seat = await services.store.membership(WORKSPACE, me)
         return seat.team if seat else await services.store.team_named(WORKSPACE, TEAM_NAME)
 
+    async def channel_of(me: str) -> tuple[str, list[Posted]] | None:
+        team = await team_of(me)
+        if team is None or not team.channel_id:
+            return None
+        name = f"#{team.channel_name or team.channel_id}"
+        return name, inbox.thread(channel_key(team.channel_id))
+
     async def copy_of(me: str) -> Copy:
         team = await team_of(me)
         return copy_for(team.language if team else "en")
@@ -129,6 +136,7 @@ def register(app: web.Application, playground: Playground) -> None:
             thread=inbox.thread(me),
             open_form=inbox.forms.get(me),
             token=playground.token,
+            channel=await channel_of(me),
             flash=playground.flashes.pop(me, ""),
         )
         return web.Response(text=html, content_type="text/html")
