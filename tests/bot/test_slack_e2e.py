@@ -228,6 +228,61 @@ async def test_the_app_home_shows_a_sellers_own_mornings(slack: SlackHarness) ->
     assert slack.api.violations == []
 
 
+async def test_a_win_gets_a_shout_out_in_the_slack_channel(slack: SlackHarness) -> None:
+    await set_up_team(slack, ["UANNA"])
+    await slack.command("ULEAD", "team set channel <#CSALES|sales-oslo>")
+    assert "Your leader will see it" in text_of(await slack.command("UANNA", "win Booked a demo"))
+    await run_job(slack.services, "checkins", at=MONDAY_0830_OSLO)
+    win_post = next(p for p in checkin_posts(slack, "ULEAD") if "logged a win" in text_of(p))
+    row = next(b for b in win_post["blocks"] if b["type"] == "actions")
+    await slack.click("ULEAD", row, row["elements"][0])
+    assert "posted in #sales-oslo" in text_of(await slack.next_response())
+    [shout] = [
+        c.args for c in slack.api.called("chat.postMessage") if c.args["channel"] == "CSALES"
+    ]
+    assert "Shout-out to Seller UANNA: Booked a demo" in text_of(shout)
+    assert slack.api.violations == []
+
+
+async def test_feedback_without_a_kind_opens_a_modal_with_a_select(slack: SlackHarness) -> None:
+    await set_up_team(slack, ["UANNA"])
+    body = {
+        "team_id": WORKSPACE,
+        "user_id": "ULEAD",
+        "command": "/pepptalk",
+        "text": "feedback <@UANNA|anna> Talked about the new script",
+        "response_url": slack.api.response_url("command"),
+        "trigger_id": "trigger-9",
+    }
+    from urllib.parse import urlencode
+
+    response = await slack.post(urlencode(body), content_type="application/x-www-form-urlencoded")
+    assert response.status == 200
+    await _until(lambda: slack.api.called("views.open"))
+    view = slack.api.called("views.open")[0].args["view"]
+    select = next(b for b in view["blocks"] if b.get("block_id") == "kind")["element"]
+    assert select["type"] == "static_select"
+    view["state"] = {
+        "values": {
+            "kind": {"kind": {"type": "static_select", "selected_option": {"value": "coaching"}}},
+            "note": {"note": {"type": "plain_text_input", "value": "Talked about the new script"}},
+        }
+    }
+    submitted = await slack.interact(
+        {
+            "type": "view_submission",
+            "team": {"id": WORKSPACE},
+            "user": {"id": "ULEAD"},
+            "view": view,
+        }
+    )
+    assert submitted.status == 200
+    # The result goes back where the command was typed, through its response_url.
+    assert "Logged: coaching with Seller UANNA" in text_of(await slack.next_response())
+    seen = text_of(await slack.command("ULEAD", "seen"))
+    assert "Coaching on 23 November 2026" in seen
+
+
 async def test_healthz_reports_the_database(slack: SlackHarness) -> None:
     async with slack.http.get(f"{slack.url}/healthz") as response:
         assert response.status == 200
