@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from pepptalk.handlers.calendar import (
-    is_workday,
-    local_today,
-    member_zone,
-    window_day,
-)
+from pepptalk.handlers.calendar import local_today
 from pepptalk.handlers.i18n import Copy, copy_for
+from pepptalk.handlers.leader_messages import claim_for_leaders
 from pepptalk.handlers.messages import (
     Block,
     Button,
@@ -27,8 +23,8 @@ from pepptalk.handlers.messages import (
     TextInput,
     text_reply,
 )
-from pepptalk.handlers.models import LEADER, SELLER, Feedback, Member, Team
-from pepptalk.handlers.store import DeliveryJob, Membership, NewDelivery, Store
+from pepptalk.handlers.models import SELLER, Feedback, Member, Team
+from pepptalk.handlers.store import DeliveryJob, Membership, Store
 from pepptalk.handlers.team import Mention
 
 KINDS = ("praise", "coaching", "goal", "one_to_one")
@@ -52,8 +48,6 @@ LOG_ACTION = "feedback_log"
 NOTE_MAX = 1000
 # The nudge follows the summary by a few minutes, so the two arrive in that order.
 NUDGE_AFTER_SUMMARY_MINUTES = 5
-# Like check-ins: if the server was down, catch up for a while, never later in the day.
-CATCH_UP = timedelta(hours=3)
 
 
 def kind_label(copy: Copy, kind: str) -> str:
@@ -77,6 +71,12 @@ def due_on(member: Member, last: Feedback | None) -> date:
         # A low morning brings the next talk forward, never pushes it back.
         due = min(due, pulled)
     return due
+
+
+async def _seller_by_id(store: Store, seat: Membership, value: str) -> Member | None:
+    """A seller of the acting leader's own team, by the id a button or form carried."""
+    members = await store.members(seat.team.id)
+    return next((m for m in members if str(m.id) == value and m.role == SELLER), None)
 
 
 async def _seller(store: Store, seat: Membership, mention: Mention) -> Member | None:
@@ -156,8 +156,8 @@ async def open_feedback_form(*, store: Store, seat: Membership, value: str, now:
     copy = copy_for(seat.team.language)
     if not seat.is_leader:
         return text_reply(copy("errors.leaders_only"))
-    seller = next((m for m in await store.members(seat.team.id) if str(m.id) == value), None)
-    if seller is None or seller.role != SELLER:
+    seller = await _seller_by_id(store, seat, value)
+    if seller is None:
         return text_reply(copy("feedback.not_a_seller", name="?"))
     return Reply(form=feedback_form(copy, seller))
 
@@ -169,8 +169,8 @@ async def submit_feedback_form(
     copy = copy_for(seat.team.language)
     if not seat.is_leader:
         return text_reply(copy("errors.leaders_only"))
-    seller = next((m for m in await store.members(seat.team.id) if str(m.id) == context), None)
-    if seller is None or seller.role != SELLER:
+    seller = await _seller_by_id(store, seat, context)
+    if seller is None:
         return text_reply(copy("feedback.not_a_seller", name="?"))
     kind = str(values.get("kind") or "")
     note = str(values.get("note") or "").strip()
@@ -305,25 +305,15 @@ async def compose_nudge(*, store: Store, team: Team, day: date) -> Message | Non
 
 async def claim_nudges(*, store: Store, now: datetime, queued_at: datetime | None = None) -> int:
     """Queue each leader's nudge, a few minutes after their summary, on workdays."""
-    due: list[NewDelivery] = []
-    for team, members in await store.teams_with_members():
-        after = timedelta(minutes=team.summary_delay_minutes + NUDGE_AFTER_SUMMARY_MINUTES)
-        for leader in (m for m in members if m.role == LEADER):
-            day = window_day(
-                now, team.checkin_time, member_zone(leader, team), after=after, length=CATCH_UP
-            )
-            if day is not None and is_workday(team, day):
-                due.append(
-                    NewDelivery(
-                        workspace_id=team.workspace_id,
-                        team_id=team.id,
-                        member_id=leader.id,
-                        kind=NUDGE,
-                        local_date=day,
-                        due_at=queued_at or now,
-                    )
-                )
-    return await store.claim(due)
+    return await claim_for_leaders(
+        store=store,
+        kind=NUDGE,
+        after=lambda team: timedelta(
+            minutes=team.summary_delay_minutes + NUDGE_AFTER_SUMMARY_MINUTES
+        ),
+        now=now,
+        queued_at=queued_at,
+    )
 
 
 async def compose_nudge_deliveries(
@@ -346,8 +336,8 @@ async def snooze_seller(*, store: Store, seat: Membership, value: str, now: date
     copy = copy_for(seat.team.language)
     if not seat.is_leader:
         return text_reply(copy("errors.leaders_only"))
-    seller = next((m for m in await store.members(seat.team.id) if str(m.id) == value), None)
-    if seller is None or seller.role != SELLER:
+    seller = await _seller_by_id(store, seat, value)
+    if seller is None:
         return text_reply(copy("feedback.not_a_seller", name="?"))
     today = local_today(seat.member, seat.team, now)
     until = today + timedelta(days=1)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from pepptalk.handlers.calendar import is_workday, member_zone, window_day
-from pepptalk.handlers.checkin import CATCH_UP, LOW_MOOD, mood_label
+from pepptalk.handlers.calendar import member_zone
+from pepptalk.handlers.checkin import LOW_MOOD, mood_label
 from pepptalk.handlers.i18n import copy_for
+from pepptalk.handlers.leader_messages import claim_for_leaders
 from pepptalk.handlers.messages import Block, Fields, Heading, Message, Note, Paragraph, Reply
-from pepptalk.handlers.models import LEADER, SELLER, Team
-from pepptalk.handlers.store import DeliveryJob, Membership, NewDelivery, Store
+from pepptalk.handlers.models import SELLER, Team
+from pepptalk.handlers.store import DeliveryJob, Membership, Store
 
 KIND = "summary"
 
@@ -77,25 +78,13 @@ async def show_summary(*, store: Store, seat: Membership, now: datetime) -> Repl
 
 async def claim_summaries(*, store: Store, now: datetime, queued_at: datetime | None = None) -> int:
     """Queue every leader summary that is due at `now`; returns how many were newly queued."""
-    due: list[NewDelivery] = []
-    for team, members in await store.teams_with_members():
-        delay = timedelta(minutes=team.summary_delay_minutes)
-        for leader in (m for m in members if m.role == LEADER):
-            day = window_day(
-                now, team.checkin_time, member_zone(leader, team), after=delay, length=CATCH_UP
-            )
-            if day is not None and is_workday(team, day):
-                due.append(
-                    NewDelivery(
-                        workspace_id=team.workspace_id,
-                        team_id=team.id,
-                        member_id=leader.id,
-                        kind=KIND,
-                        local_date=day,
-                        due_at=queued_at or now,
-                    )
-                )
-    return await store.claim(due)
+    return await claim_for_leaders(
+        store=store,
+        kind=KIND,
+        after=lambda team: timedelta(minutes=team.summary_delay_minutes),
+        now=now,
+        queued_at=queued_at,
+    )
 
 
 async def compose_summary_deliveries(
