@@ -79,9 +79,16 @@ async def _seller_by_id(store: Store, seat: Membership, value: str) -> Member | 
     return next((m for m in members if str(m.id) == value and m.role == SELLER), None)
 
 
-async def _seller(store: Store, seat: Membership, mention: Mention) -> Member | None:
+async def _mentioned_seller(
+    store: Store, seat: Membership, mention: Mention | None, usage: str
+) -> Member | Reply:
+    """The seller a command mentions, or the reply saying what would work instead."""
+    copy = copy_for(seat.team.language)
+    if mention is None or mention.user_id is None:
+        return text_reply(copy("errors.usage", usage=usage))
     members = await store.members(seat.team.id)
-    return next((m for m in members if m.user_id == mention.user_id and m.role == SELLER), None)
+    seller = next((m for m in members if m.user_id == mention.user_id and m.role == SELLER), None)
+    return seller or text_reply(copy("feedback.not_a_seller", name=mention.raw))
 
 
 def feedback_form(copy: Copy, seller: Member, *, kind: str = "", note: str = "") -> Form:
@@ -136,11 +143,11 @@ async def log_feedback(
 ) -> Reply:
     """`feedback @seller [kind] [note]`: log it, or open the form when the kind is not given."""
     copy = copy_for(seat.team.language)
-    if mention is None or mention.user_id is None:
-        return text_reply(copy("errors.usage", usage="/pepptalk feedback @name coaching Good call"))
-    seller = await _seller(store, seat, mention)
-    if seller is None:
-        return text_reply(copy("feedback.not_a_seller", name=mention.raw))
+    seller = await _mentioned_seller(
+        store, seat, mention, "/pepptalk feedback @name coaching Good call"
+    )
+    if isinstance(seller, Reply):
+        return seller
     first, _, after = rest.strip().partition(" ")
     kind = _KIND_WORDS.get(first.lower())
     note = after.strip() if kind else rest.strip()
@@ -188,11 +195,9 @@ async def set_cadence(
 ) -> Reply:
     """`cadence @seller daily|twice-weekly|weekly|biweekly`."""
     copy = copy_for(seat.team.language)
-    if mention is None or mention.user_id is None:
-        return text_reply(copy("errors.usage", usage="/pepptalk cadence @name weekly"))
-    seller = await _seller(store, seat, mention)
-    if seller is None:
-        return text_reply(copy("feedback.not_a_seller", name=mention.raw))
+    seller = await _mentioned_seller(store, seat, mention, "/pepptalk cadence @name weekly")
+    if isinstance(seller, Reply):
+        return seller
     cadence = word.strip().lower()
     if cadence not in CADENCE_DAYS:
         return text_reply(copy("feedback.bad_cadence", value=word[:40]))
