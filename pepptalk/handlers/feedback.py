@@ -73,10 +73,14 @@ def due_on(member: Member, last: Feedback | None) -> date:
     return due
 
 
-async def _seller_by_id(store: Store, seat: Membership, value: str) -> Member | None:
-    """A seller of the acting leader's own team, by the id a button or form carried."""
+async def _seller_by_id(store: Store, seat: Membership, value: str) -> Member | Reply:
+    """A seller of the leader's own team, by the id a button or form carried; else why not."""
+    copy = copy_for(seat.team.language)
+    if not seat.is_leader:
+        return text_reply(copy("errors.leaders_only"))
     members = await store.members(seat.team.id)
-    return next((m for m in members if str(m.id) == value and m.role == SELLER), None)
+    seller = next((m for m in members if str(m.id) == value and m.role == SELLER), None)
+    return seller or text_reply(copy("feedback.seller_gone"))
 
 
 async def _mentioned_seller(
@@ -161,11 +165,9 @@ async def log_feedback(
 async def open_feedback_form(*, store: Store, seat: Membership, value: str, now: datetime) -> Reply:
     """The "log feedback" button: the form for the seller it names."""
     copy = copy_for(seat.team.language)
-    if not seat.is_leader:
-        return text_reply(copy("errors.leaders_only"))
     seller = await _seller_by_id(store, seat, value)
-    if seller is None:
-        return text_reply(copy("feedback.not_a_seller", name="?"))
+    if isinstance(seller, Reply):
+        return seller
     return Reply(form=feedback_form(copy, seller))
 
 
@@ -174,11 +176,9 @@ async def submit_feedback_form(
 ) -> Reply:
     """Save a conversation from the feedback form."""
     copy = copy_for(seat.team.language)
-    if not seat.is_leader:
-        return text_reply(copy("errors.leaders_only"))
     seller = await _seller_by_id(store, seat, context)
-    if seller is None:
-        return text_reply(copy("feedback.not_a_seller", name="?"))
+    if isinstance(seller, Reply):
+        return seller
     kind = str(values.get("kind") or "")
     note = str(values.get("note") or "").strip()
     if kind not in KINDS:
@@ -339,11 +339,9 @@ async def compose_nudge_deliveries(
 async def snooze_seller(*, store: Store, seat: Membership, value: str, now: datetime) -> Reply:
     """ "Snooze a day": leave this seller out of tomorrow's nudge; the nudge updates in place."""
     copy = copy_for(seat.team.language)
-    if not seat.is_leader:
-        return text_reply(copy("errors.leaders_only"))
     seller = await _seller_by_id(store, seat, value)
-    if seller is None:
-        return text_reply(copy("feedback.not_a_seller", name="?"))
+    if isinstance(seller, Reply):
+        return seller
     today = local_today(seat.member, seat.team, now)
     until = today + timedelta(days=1)
     await store.update_member(seller.id, feedback_snoozed_until=until)

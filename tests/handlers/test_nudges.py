@@ -90,7 +90,7 @@ async def test_snooze_leaves_a_seller_out_of_tomorrows_nudge(team: Team) -> None
     tuesday = await morning(team, datetime(2026, 11, 24, 8, 5, tzinfo=UTC))
     assert "Seller UBJORN" not in tuesday[-1] and "Seller UANNA" in tuesday[-1]
     assert "Only a team leader" in await tap(team, "UANNA", SNOOZE, str(seat.member.id))
-    assert "isn't a seller" in await tap(team, "ULEAD", SNOOZE, "99999")
+    assert "no longer in your team" in await tap(team, "ULEAD", SNOOZE, "99999")
 
 
 async def test_the_first_checkin_asks_once_how_often_and_the_leader_sees_the_wish(
