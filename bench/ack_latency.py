@@ -4,7 +4,7 @@ Both servers run in this process on 127.0.0.1, with their Web API client pointed
 FakeSlackApi. Each request is a signed `/pepptalk help`; the time measured is from sending the
 request to reading the HTTP response, which is when Slack would see the ack.
 
-    .venv/bin/python bench/ack_latency.py [--requests 500] [--concurrency 50]
+    .venv/bin/python -m bench.ack_latency [--requests 500] [--concurrency 50]
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import logging
 import math
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
@@ -22,21 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
 
-import aiohttp  # noqa: E402
-from aiohttp import web  # noqa: E402
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request  # noqa: E402
-from slack_bolt.async_app import AsyncAck, AsyncApp  # noqa: E402
-from slack_sdk.signature import SignatureVerifier  # noqa: E402
-from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
-
-from pepptalk.bot.app import create_app  # noqa: E402
-from pepptalk.bot.config import Settings  # noqa: E402
-from pepptalk.handlers.i18n import copy_for  # noqa: E402
-from tests.fakes.slack_api import TOKEN, WORKSPACE, FakeSlackApi  # noqa: E402
+from pepptalk.bot.app import create_app
+from pepptalk.bot.config import Settings
+from pepptalk.core.i18n import copy_for
+from tests.fakes.slack_api import TOKEN, WORKSPACE, FakeSlackApi
 
 SECRET = "bench-signing-secret"
 WARMUP = 20

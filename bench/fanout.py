@@ -5,7 +5,7 @@ the real job path, `run_job(services, "checkins", at=...)`, as the CLI does, at 
 23 November 2026 08:31 in Oslo. Two runs: one clean, one where the fake answers 429 to one
 chat.postMessage in 20. Prints throughput, peak memory, and checks each seller got one message.
 
-    .venv/bin/python bench/fanout.py [--sellers 2000] [--teams 10] [--retry-after 1]
+    .venv/bin/python -m bench.fanout [--sellers 2000] [--teams 10] [--retry-after 1]
 """
 
 from __future__ import annotations
@@ -23,16 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from pepptalk.bot.app import create_app  # noqa: E402
-from pepptalk.bot.config import Settings  # noqa: E402
-from pepptalk.bot.db import create_engine, create_store, migrate  # noqa: E402
-from pepptalk.bot.jobs import JobReport, run_job  # noqa: E402
-from pepptalk.handlers.ports import UserProfile  # noqa: E402
-from tests.fakes.slack_api import TOKEN, WORKSPACE, FakeSlackApi  # noqa: E402
+from pepptalk.bot.app import create_app
+from pepptalk.bot.config import Settings
+from pepptalk.bot.jobs import JobReport, run_job
+from pepptalk.core.kinds import Platform
+from pepptalk.core.ports import UserProfile
+from pepptalk.store.database import open_database
+from tests.fakes.slack_api import TOKEN, WORKSPACE, FakeSlackApi
 
 # Monday 23 November 2026, 08:31 in Oslo (UTC+1): a workday, one minute after check-in time.
 INSTANT = datetime(2026, 11, 23, 7, 31, tzinfo=UTC)
@@ -93,35 +90,34 @@ def maxrss_mib() -> float:
 
 async def seed(url: str, fake: FakeSlackApi, *, sellers: int, teams: int) -> set[str]:
     """Create `teams` teams sharing `sellers` sellers; every seller is in the fake's directory."""
-    engine = create_engine(url)
+    database = await open_database(url)
     try:
-        await migrate(engine)
-        store = create_store(engine)
         seeded: set[str] = set()
         for t in range(teams):
             leader = UserProfile(user_id=f"ULEAD{t:04d}", name=f"Leader {t}", timezone=ZONE)
             fake.add_user(leader.user_id, leader.name, ZONE)
-            seat = await store.create_team(
-                workspace_id=WORKSPACE,
-                platform="slack",
-                name=f"Sales {t}",
-                leader=leader,
-                timezone=ZONE,
-                country="NO",
-                now=CREATED,
-            )
-            await store.update_team(seat.team.id, checkin_time="08:30")
             people = [
                 UserProfile(user_id=f"U{n:07d}", name=f"Seller {n}", timezone=ZONE)
                 for n in range(t, sellers, teams)
             ]
             for person in people:
                 fake.add_user(person.user_id, person.name, ZONE)
-            await store.add_sellers(team=seat.team, people=people, now=CREATED)
+            async with database.uow() as uow:
+                seat = await uow.teams.create(
+                    workspace_id=WORKSPACE,
+                    platform=Platform.SLACK,
+                    name=f"Sales {t}",
+                    leader=leader,
+                    timezone=ZONE,
+                    country="NO",
+                    now=CREATED,
+                )
+                seat.team.checkin_time = "08:30"
+                await uow.teams.add_sellers(team=seat.team, people=people, now=CREATED)
             seeded.update(p.user_id for p in people)
         return seeded
     finally:
-        await engine.dispose()
+        await database.close()
 
 
 async def one_run(scenario: Scenario, *, sellers: int, teams: int, trace: bool) -> Outcome:

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pepptalk.bot.chats import PlatformChats
 from pepptalk.bot.config import Settings, async_database_url
-from pepptalk.bot.db import open_database
 from pepptalk.bot.playground.chat import PlaygroundChat
 from pepptalk.bot.playground.clock import PlaygroundClock
 from pepptalk.bot.playground.inbox import Inbox
@@ -26,8 +25,11 @@ from pepptalk.bot.teams.bot import PepptalkTeamsBot
 from pepptalk.bot.teams.chat import TeamsChat
 from pepptalk.bot.teams.endpoint import TeamsEndpoint
 from pepptalk.bot.web import create_web_app
-from pepptalk.handlers.calendar import zone
-from pepptalk.handlers.ports import Chat, PlatformChats
+from pepptalk.core.calendar import zone
+from pepptalk.core.kinds import Platform
+from pepptalk.core.ports import Chat
+from pepptalk.handlers.registry import REGISTRY
+from pepptalk.store.database import Database, open_database
 
 DEMO_ZONE = "Europe/Oslo"
 
@@ -37,7 +39,7 @@ class Pepptalk:
     """Everything a running Pepptalk is made of."""
 
     settings: Settings
-    engine: AsyncEngine
+    database: Database
     services: Services
     bolt: AsyncApp | None
     web: web.Application
@@ -48,7 +50,7 @@ class Pepptalk:
         """Release connections."""
         for closer in self.closers:
             await closer()
-        await self.engine.dispose()
+        await self.database.close()
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -61,17 +63,19 @@ async def create_app(
     settings: Settings, *, clock: Clock = system_clock, chat: Chat | None = None
 ) -> Pepptalk:
     """Build Pepptalk: database (migrated), services, the Slack app, the web server."""
-    engine, store = await open_database(settings.async_database_url)
+    database = await open_database(settings.async_database_url)
     bolt: AsyncApp | None = None
     client = slack_client(settings)
-    chats: dict[str, Chat] = {}
+    chats: dict[Platform, Chat] = {}
     if settings.slack_enabled:
-        chats["slack"] = SlackChat(client)
+        chats[Platform.SLACK] = SlackChat(client)
     teams: TeamsEndpoint | None = None
     if settings.teams_enabled:
         adapter = create_adapter(settings)
-        chats["teams"] = TeamsChat(adapter, store, settings.microsoft_app_id or "", clock)
-    services = Services(store=store, chat=chat or PlatformChats(chats), clock=clock)
+        chats[Platform.TEAMS] = TeamsChat(adapter, database, settings.microsoft_app_id or "", clock)
+    services = Services(
+        database=database, chat=chat or PlatformChats(chats), registry=REGISTRY, clock=clock
+    )
     if settings.teams_enabled:
         teams = TeamsEndpoint(adapter=adapter, bot=PepptalkTeamsBot(services))
     secret = settings.slack_signing_secret
@@ -87,7 +91,7 @@ async def create_app(
     http_bolt = bolt if secret is not None else None
     return Pepptalk(
         settings=settings,
-        engine=engine,
+        database=database,
         services=services,
         bolt=bolt,
         web=create_web_app(services=services, bolt=http_bolt, teams=teams),
@@ -97,15 +101,16 @@ async def create_app(
 
 async def create_playground(settings: Settings, *, real_clock: Clock = system_clock) -> Pepptalk:
     """Build the local playground: its own database (seeded once), an inbox, a movable clock."""
-    engine, store = await open_database(async_database_url(settings.playground_database_url))
+    database = await open_database(async_database_url(settings.playground_database_url))
     clock = PlaygroundClock(zone(DEMO_ZONE), real_clock)
-    await seed_demo(engine, today=clock.local().date())
+    await seed_demo(database, today=clock.local().date())
     inbox = Inbox()
-    services = Services(store=store, chat=PlaygroundChat(inbox, directory(), clock), clock=clock)
+    chat = PlaygroundChat(inbox, directory(), clock)
+    services = Services(database=database, chat=chat, registry=REGISTRY, clock=clock)
     playground = Playground(services=services, inbox=inbox, clock=clock, cast=CAST)
     return Pepptalk(
         settings=settings,
-        engine=engine,
+        database=database,
         services=services,
         bolt=None,
         web=create_web_app(services=services, bolt=None, playground=playground),

@@ -15,9 +15,10 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from pepptalk.bot.app import Pepptalk, create_app, create_playground
 from pepptalk.bot.config import Settings
-from pepptalk.bot.db import create_engine, migrate
-from pepptalk.bot.jobs import JOBS, run_job
+from pepptalk.bot.jobs import run_job
 from pepptalk.bot.schedule import create_scheduler
+from pepptalk.handlers.registry import REGISTRY
+from pepptalk.store.database import create_engine, migrate
 
 log = logging.getLogger("pepptalk")
 LOCALHOST = "127.0.0.1"
@@ -42,7 +43,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="the local playground at http://127.0.0.1:PORT/")
     commands.add_parser("migrate", help="bring the database schema up to date")
     send = commands.add_parser("send", help="run one scheduled job once")
-    send.add_argument("job", choices=sorted(JOBS))
+    send.add_argument("job", choices=sorted(REGISTRY.jobs))
     send.add_argument("--at", type=_instant, help="as if the time were this (ISO-8601)")
     return cli
 

@@ -1,27 +1,18 @@
-"""The scheduled jobs: queue what is due at an instant, then send the outbox."""
+"""The scheduled jobs: queue what is due at an instant, then send the outbox.
+
+Which jobs exist is the registry's to say; this module only runs them.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pepptalk.bot.delivery import DrainReport, deliver_pending
 from pepptalk.bot.services import Services
-from pepptalk.handlers.checkin import claim_checkins
-from pepptalk.handlers.feedback import claim_nudges
-from pepptalk.handlers.outbox import DrainReport, deliver_pending
-from pepptalk.handlers.store import Store
-from pepptalk.handlers.summary import claim_summaries
 
 log = logging.getLogger(__name__)
-
-Claim = Callable[..., Awaitable[int]]
-JOBS: dict[str, Claim] = {
-    "checkins": claim_checkins,
-    "summaries": claim_summaries,
-    "nudges": claim_nudges,
-}
 # Slack retries an event for a few minutes at most; a day of ids is plenty.
 EVENT_MEMORY = timedelta(days=1)
 
@@ -36,30 +27,41 @@ class JobReport:
     drain: DrainReport
 
 
-async def claim(store: Store, job: str, *, at: datetime, queued_at: datetime) -> int:
-    """Queue what `job` has due at `at`."""
-    if job not in JOBS:
-        raise ValueError(f"unknown job {job!r}; choose from {', '.join(JOBS)}")
-    return await JOBS[job](store=store, now=at, queued_at=queued_at)
+async def claim(services: Services, job: str, *, at: datetime, queued_at: datetime) -> int:
+    """Queue what `job` has due at `at`, in one unit of work."""
+    spec = services.registry.jobs.get(job)
+    if spec is None:
+        raise ValueError(f"unknown job {job!r}; choose from {', '.join(services.registry.jobs)}")
+    async with services.database.uow() as uow:
+        return await spec.claim(uow=uow, now=at, queued_at=queued_at)
+
+
+async def drain(services: Services) -> DrainReport:
+    """Send everything due in the outbox."""
+    return await deliver_pending(
+        database=services.database,
+        registry=services.registry,
+        chat=services.chat,
+        clock=services.clock,
+    )
 
 
 async def run_job(services: Services, job: str, *, at: datetime | None = None) -> JobReport:
     """Run one job once as if the time were `at`, then send everything due. Safe to repeat."""
     now = services.clock()
     when = at or now
-    queued = await claim(services.store, job, at=when, queued_at=now)
-    drain = await deliver_pending(store=services.store, chat=services.chat, clock=services.clock)
-    return JobReport(job=job, at=when, queued=queued, drain=drain)
+    queued = await claim(services, job, at=when, queued_at=now)
+    return JobReport(job=job, at=when, queued=queued, drain=await drain(services))
 
 
 async def tick(services: Services) -> None:
     """The schedule's minute: every job at the current time, then one drain of the outbox."""
     now = services.clock()
-    for job in JOBS:
-        queued = await claim(services.store, job, at=now, queued_at=now)
+    for job in services.registry.jobs:
+        queued = await claim(services, job, at=now, queued_at=now)
         if queued:
             log.info("%s: queued %d", job, queued)
-    report = await deliver_pending(store=services.store, chat=services.chat, clock=services.clock)
+    report = await drain(services)
     if report.sent or report.failed or report.retried:
         log.info(
             "outbox: sent %d, retried %d, failed %d, skipped %d",
@@ -68,4 +70,5 @@ async def tick(services: Services) -> None:
             report.failed,
             report.skipped,
         )
-    await services.store.forget_events_before(now - EVENT_MEMORY)
+    async with services.database.uow() as uow:
+        await uow.events.forget_before(now - EVENT_MEMORY)

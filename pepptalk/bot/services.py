@@ -1,13 +1,15 @@
-"""What every adapter and job is handed: the store, the chat, the clock."""
+"""What every adapter and job is handed: the habits' one door, and the parts behind it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pepptalk.handlers.ports import Chat
-from pepptalk.handlers.store import Store
+from pepptalk.core.ports import Chat
+from pepptalk.handlers.habit import Registry
+from pepptalk.handlers.service import Habits
+from pepptalk.store.database import Database
 
 Clock = Callable[[], datetime]
 
@@ -19,8 +21,16 @@ def system_clock() -> datetime:
 
 @dataclass
 class Services:
-    """The ports the habits run on, built once in bot.app."""
+    """Built once in bot.app: the habits (for adapters), and the database, chat, clock and
+    registry (for the schedule and the outbox sender)."""
 
-    store: Store
+    database: Database
     chat: Chat
+    registry: Registry
     clock: Clock = system_clock
+    habits: Habits = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.habits = Habits(
+            registry=self.registry, database=self.database, chat=self.chat, clock=self.clock
+        )

@@ -47,7 +47,7 @@ def create_web_app(
 
     async def healthz(_request: web.Request) -> web.Response:
         try:
-            await services.store.ping()
+            await services.database.ping()
         except (SQLAlchemyError, OSError) as error:
             log.error("health check: database unreachable: %r", error)
             return web.json_response({"ok": False, "database": "unreachable"}, status=503)

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from pepptalk.handlers.calendar import (
-    is_paused,
-    is_workday,
-    local_today,
-    member_zone,
-    window_day,
-)
-from pepptalk.handlers.feedback import wish_buttons
-from pepptalk.handlers.i18n import Copy, copy_for
-from pepptalk.handlers.messages import (
+from pepptalk.core.calendar import CATCH_UP, is_paused, is_workday, member_zone, window_day
+from pepptalk.core.i18n import Copy, copy_for
+from pepptalk.core.kinds import DeliveryKind, Mood, Role
+from pepptalk.core.messages import (
+    Block,
     Button,
     Buttons,
     Checkbox,
@@ -27,29 +23,58 @@ from pepptalk.handlers.messages import (
     TextInput,
     text_reply,
 )
-from pepptalk.handlers.models import LEADER, SELLER, Checkin, Member, Team
-from pepptalk.handlers.store import DeliveryJob, Membership, NewDelivery, Store
+from pepptalk.core.ports import FormValues, Press
+from pepptalk.handlers.feedback import wish_buttons
+from pepptalk.handlers.grammar import CommandLine
+from pepptalk.handlers.habit import (
+    ButtonSpec,
+    ComposerSpec,
+    FormSpec,
+    Habit,
+    JobSpec,
+    TeamCommand,
+    TeamTurn,
+)
+from pepptalk.store.models import Checkin, Member, Team
+from pepptalk.store.outbox import DeliveryJob, NewDelivery
+from pepptalk.store.uow import UnitOfWork
 
-KIND = "checkin"
 MOOD_ACTION = "checkin_mood"
 NOTE_ACTION = "checkin_note"
 NOTE_FORM = "checkin_note_form"
 NOTE_MAX = 500
-# If the server was down at check-in time, it still asks within this window, never later.
-CATCH_UP = timedelta(hours=3)
-MOOD_EMOJI = {1: "😣", 2: "😕", 3: "😐", 4: "🙂", 5: "😄"}
-LOW_MOOD = 2
 _GROUP_PREFIX = "checkin:"
 
 
-def mood_label(copy: Copy, mood: int) -> str:
+@dataclass(frozen=True)
+class MoodTap:
+    """A mood button pressed: the morning it was for, and the mood."""
+
+    day: date
+    mood: Mood
+
+
+def mood_label(copy: Copy, mood: Mood) -> str:
     """A mood as shown on buttons and in summaries: emoji and word."""
-    return f"{MOOD_EMOJI[mood]} {copy.mood(mood)}"
+    return f"{mood.emoji} {copy.mood(mood)}"
 
 
-def leader_names(members: list[Member]) -> list[str]:
-    """The display names of a team's leaders."""
-    return [m.display_name for m in members if m.role == LEADER]
+def group_of(day: date) -> str:
+    """The button row id of a day's check-in (it tells a tap which morning it answers)."""
+    return f"{_GROUP_PREFIX}{day.isoformat()}"
+
+
+def day_of(text: str) -> date | None:
+    """The date a check-in button row, note button or note form was for."""
+    try:
+        return date.fromisoformat(text.removeprefix(_GROUP_PREFIX).split(":")[0])
+    except ValueError:
+        return None
+
+
+def _read_tap(press: Press) -> MoodTap | None:
+    day, mood = day_of(press.group), Mood.parse(press.value)
+    return MoodTap(day, mood) if day is not None and mood is not None else None
 
 
 def compose_checkin(
@@ -63,16 +88,16 @@ def compose_checkin(
         Button(
             label=mood_label(copy, mood),
             action=MOOD_ACTION,
-            value=str(mood),
+            value=str(int(mood)),
             style=Style.PRIMARY if mood == chosen else Style.DEFAULT,
             selected=mood == chosen,
         )
-        for mood in range(1, 6)
+        for mood in Mood
     )
-    blocks: list[Heading | Paragraph | Buttons | Note] = [
+    blocks: list[Block] = [
         Heading(copy("checkin.greeting", name=first_name)),
         Paragraph(copy("checkin.question")),
-        Buttons(group=f"{_GROUP_PREFIX}{day.isoformat()}", buttons=buttons),
+        Buttons(group=group_of(day), buttons=buttons),
     ]
     if checkin is not None:
         blocks.append(
@@ -84,7 +109,7 @@ def compose_checkin(
     note_label = "checkin.change_note" if checkin and checkin.note else "checkin.add_note"
     blocks.append(
         Buttons(
-            group=f"{_GROUP_PREFIX}{day.isoformat()}:note",
+            group=f"{group_of(day)}:note",
             buttons=(Button(label=copy(note_label), action=NOTE_ACTION, value=day.isoformat()),),
         )
     )
@@ -93,60 +118,46 @@ def compose_checkin(
     return Message(summary=copy("checkin.question"), blocks=tuple(blocks))
 
 
-def day_of_group(group: str) -> date | None:
-    """The date a check-in button row was for."""
-    text = group.removeprefix(_GROUP_PREFIX).split(":")[0]
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-async def _current_message(store: Store, seat: Membership, day: date) -> Message:
-    members = await store.members(seat.team.id)
-    checkin = await store.checkin(member_id=seat.member.id, local_date=day)
+async def _current_message(turn: TeamTurn, day: date) -> Message:
+    leaders = await turn.uow.teams.leader_names([turn.team.id])
+    checkin = await turn.uow.checkins.of(member_id=turn.member.id, day=day, fresh=True)
     return compose_checkin(
-        team=seat.team,
-        member=seat.member,
+        team=turn.team,
+        member=turn.member,
         day=day,
-        leaders=leader_names(members),
+        leaders=leaders[turn.team.id],
         checkin=checkin,
     )
 
 
-async def record_mood(
-    *, store: Store, seat: Membership, group: str, value: str, now: datetime
-) -> Reply:
+def _closed(turn: TeamTurn, day: date) -> Reply:
+    return text_reply(turn.copy("checkin.closed", date=turn.copy.date(day)))
+
+
+async def record_mood(*, turn: TeamTurn, target: MoodTap) -> Reply:
     """Record the mood a seller tapped, and show the check-in with their answer."""
-    copy = copy_for(seat.team.language)
-    day = day_of_group(group)
-    if not value.isdigit() or not 1 <= int(value) <= 5 or day is None:
-        return text_reply(copy("errors.bad_mood"))
-    if seat.member.role != SELLER:
-        return text_reply(copy("errors.sellers_only"))
-    if day != local_today(seat.member, seat.team, now):
-        return text_reply(copy("checkin.closed", date=copy.date(day)))
-    mood = int(value)
-    await store.save_mood(member=seat.member, local_date=day, mood=mood, now=now)
-    if mood <= LOW_MOOD:
+    day = target.day
+    if day != turn.today:
+        return _closed(turn, day)
+    await turn.uow.checkins.save_mood(member=turn.member, day=day, mood=target.mood, now=turn.now)
+    if target.mood.is_low:
         # A hard morning brings this seller's next feedback talk to today.
-        await store.update_member(seat.member.id, feedback_pulled_on=day)
-    message = await _current_message(store, seat, day)
-    if not seat.member.cadence_asked:
+        turn.member.feedback_pulled_on = day
+    message = await _current_message(turn, day)
+    if not turn.member.cadence_asked:
         # Asked once, at the first check-in: the leader sees the wish beside the cadence.
-        await store.update_member(seat.member.id, cadence_asked=True)
-        ask = wish_buttons(copy, f"{_GROUP_PREFIX}{day.isoformat()}")
+        turn.member.cadence_asked = True
+        ask = wish_buttons(turn.copy, group_of(day))
         message = Message(summary=message.summary, blocks=(*message.blocks, *ask))
     return Reply(message=message, replace=True)
 
 
-async def open_note_form(*, store: Store, seat: Membership, value: str, now: datetime) -> Reply:
+async def open_note_form(*, turn: TeamTurn, target: date) -> Reply:
     """The form to add or change the note on a check-in."""
-    copy = copy_for(seat.team.language)
-    day = day_of_group(value)
-    if day is None or day != local_today(seat.member, seat.team, now):
-        return text_reply(copy("checkin.closed", date=copy.date(day or now.date())))
-    checkin = await store.checkin(member_id=seat.member.id, local_date=day)
+    copy = turn.copy
+    if target != turn.today:
+        return _closed(turn, target)
+    checkin = await turn.uow.checkins.of(member_id=turn.member.id, day=target)
     if checkin is None:
         return text_reply(copy("checkin.note_needs_mood"))
     form = Form(
@@ -155,7 +166,7 @@ async def open_note_form(*, store: Store, seat: Membership, value: str, now: dat
         submit=copy("checkin.note_form_submit"),
         cancel=copy("checkin.note_form_cancel"),
         intro=copy("checkin.note_form_intro"),
-        context=day.isoformat(),
+        context=target.isoformat(),
         inputs=(
             TextInput(
                 name="note",
@@ -183,61 +194,50 @@ def note_problem(copy: Copy, note: str) -> str | None:
     return None
 
 
-async def submit_note_form(
-    *, store: Store, seat: Membership, context: str, values: dict[str, str | bool], now: datetime
-) -> Reply:
+async def submit_note_form(*, turn: TeamTurn, target: date, values: FormValues) -> Reply:
     """Save the note from the note form; an empty note removes it."""
-    copy = copy_for(seat.team.language)
-    day = day_of_group(context)
-    if day is None or day != local_today(seat.member, seat.team, now):
-        return text_reply(copy("checkin.closed", date=copy.date(day or now.date())))
+    if target != turn.today:
+        return _closed(turn, target)
     note = str(values.get("note") or "").strip()
-    problem = note_problem(copy, note)
+    problem = note_problem(turn.copy, note)
     if problem:
         return Reply(form_errors={"note": problem})
-    saved = await store.save_note(
-        member_id=seat.member.id,
-        local_date=day,
-        note=note or None,
-        private=bool(values.get("private")),
-        now=now,
-    )
-    if not saved:
-        return text_reply(copy("checkin.note_needs_mood"))
-    return Reply(message=await _current_message(store, seat, day), replace=True)
+    checkin = await turn.uow.checkins.of(member_id=turn.member.id, day=target)
+    if checkin is None:
+        return text_reply(turn.copy("checkin.note_needs_mood"))
+    checkin.note, checkin.note_private = note or None, bool(values.get("private"))
+    checkin.updated_at = turn.now
+    return Reply(message=await _current_message(turn, target), replace=True)
 
 
-async def add_note(*, store: Store, seat: Membership, text: str, now: datetime) -> Reply:
-    """`/pepptalk note <text>`: add or replace today's note."""
-    copy = copy_for(seat.team.language)
-    if seat.member.role != SELLER:
+async def add_note(*, turn: TeamTurn, line: CommandLine) -> Reply:
+    """`note <text>`: add or replace today's note (words written straight to Pepptalk too)."""
+    copy = turn.copy
+    if turn.member.role is not Role.SELLER:
         return text_reply(copy("errors.sellers_only"))
-    note = text.strip()
+    note = line.rest()
     if not note:
-        return text_reply(copy("errors.note_empty"))
+        return text_reply(copy.text("errors.note_empty"))
     problem = note_problem(copy, note)
     if problem:
         return text_reply(problem)
-    day = local_today(seat.member, seat.team, now)
-    previous = await store.checkin(member_id=seat.member.id, local_date=day)
-    private = previous.note_private if previous else False
-    if not await store.save_note(
-        member_id=seat.member.id, local_date=day, note=note, private=private, now=now
-    ):
+    checkin = await turn.uow.checkins.of(member_id=turn.member.id, day=turn.today)
+    if checkin is None:
         return text_reply(copy("checkin.note_needs_mood"))
-    return text_reply(copy("checkin.note_saved_private" if private else "checkin.note_saved"))
-
-
-async def show_checkin(*, store: Store, seat: Membership, now: datetime) -> Reply:
-    """A seller's `/pepptalk checkin`: today's check-in, to answer or change."""
-    return Reply(
-        message=await _current_message(store, seat, local_today(seat.member, seat.team, now))
+    checkin.note, checkin.updated_at = note, turn.now
+    return text_reply(
+        copy("checkin.note_saved_private" if checkin.note_private else "checkin.note_saved")
     )
+
+
+async def show_checkin(*, turn: TeamTurn, line: CommandLine) -> Reply:
+    """A seller's `checkin`: today's check-in, to answer or change."""
+    return Reply(message=await _current_message(turn, turn.today))
 
 
 def checkin_day(team: Team, member: Member, now: datetime) -> date | None:
     """The local date a seller's check-in is due for at `now`, if one is."""
-    if member.role != SELLER:
+    if member.role is not Role.SELLER:
         return None
     day = window_day(
         now, team.checkin_time, member_zone(member, team), after=timedelta(), length=CATCH_UP
@@ -247,30 +247,30 @@ def checkin_day(team: Team, member: Member, now: datetime) -> date | None:
     return day
 
 
-async def claim_checkins(*, store: Store, now: datetime, queued_at: datetime | None = None) -> int:
+async def claim_checkins(*, uow: UnitOfWork, now: datetime, queued_at: datetime) -> int:
     """Queue every check-in that is due at `now`; returns how many were newly queued."""
     due = [
         NewDelivery(
             workspace_id=team.workspace_id,
             team_id=team.id,
             member_id=member.id,
-            kind=KIND,
+            kind=DeliveryKind.CHECKIN,
             local_date=day,
-            due_at=queued_at or now,
+            due_at=queued_at,
         )
-        for team, members in await store.teams_with_members()
+        for team, members in await uow.teams.with_members()
         for member in members
         if (day := checkin_day(team, member, now)) is not None
     ]
-    return await store.claim(due)
+    return await uow.outbox.claim(due)
 
 
-async def compose_checkin_deliveries(
-    *, store: Store, jobs: list[DeliveryJob]
+async def compose_checkins(
+    *, uow: UnitOfWork, jobs: list[DeliveryJob]
 ) -> dict[int, Message | None]:
     """Check-in messages for queued deliveries (None: no longer to go out), in two queries."""
-    leaders = await store.leaders_of({job.team.id for job in jobs})
-    answers = await store.checkins_of((job.member.id, job.delivery.local_date) for job in jobs)
+    leaders = await uow.teams.leader_names({job.team.id for job in jobs})
+    answers = await uow.checkins.of_many((job.member.id, job.delivery.local_date) for job in jobs)
     messages: dict[int, Message | None] = {}
     for job in jobs:
         day = job.delivery.local_date
@@ -285,3 +285,24 @@ async def compose_checkin_deliveries(
             checkin=answers.get((job.member.id, day)),
         )
     return messages
+
+
+def _read_day(press: Press) -> date | None:
+    return day_of(press.value)
+
+
+HABIT = Habit(
+    name="checkin",
+    commands=(
+        TeamCommand(("checkin",), "help.checkin_seller", show_checkin, role=Role.SELLER),
+        TeamCommand(("note",), "help.note", add_note, role=Role.SELLER),
+    ),
+    buttons=(
+        ButtonSpec(MOOD_ACTION, _read_tap, record_mood, Role.SELLER, "errors.bad_mood"),
+        ButtonSpec(NOTE_ACTION, _read_day, open_note_form),
+    ),
+    forms=(FormSpec(NOTE_FORM, day_of, submit_note_form),),
+    jobs=(JobSpec("checkins", claim_checkins),),
+    composers=(ComposerSpec(DeliveryKind.CHECKIN, compose_checkins),),
+    on_text=add_note,
+)

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from pepptalk.handlers.calendar import is_workday, local_today
-from pepptalk.handlers.checkin import LOW_MOOD, mood_label
-from pepptalk.handlers.feedback import LOG_ACTION, SNOOZE, due_on, is_due, seen_line
-from pepptalk.handlers.i18n import Copy, copy_for
-from pepptalk.handlers.messages import (
-    Block,
-    Button,
-    Buttons,
-    Divider,
-    Fields,
-    Heading,
-    Message,
-    Note,
-    Paragraph,
-    Style,
-)
-from pepptalk.handlers.models import SELLER, Checkin, Team
-from pepptalk.handlers.recognition import SHOUT
-from pepptalk.handlers.store import Membership, Store
-from pepptalk.handlers.team import help_card
+from pepptalk.core.calendar import is_workday, local_today
+from pepptalk.core.i18n import Copy
+from pepptalk.core.messages import Block, Divider, Fields, Heading, Message, Note, Paragraph
+from pepptalk.handlers.checkin import mood_label
+from pepptalk.handlers.feedback import due_on
+from pepptalk.handlers.habit import Habit, Turn
+from pepptalk.handlers.help import help_card
+from pepptalk.handlers.recognition import shout_buttons
+from pepptalk.handlers.seen import is_due, seen_line, talk_buttons
+from pepptalk.store.models import Team
+from pepptalk.store.teams import Membership
+from pepptalk.store.uow import UnitOfWork
 
 RECENT_MOODS = 7
 RECENT_WINS = 5
@@ -43,10 +35,8 @@ def streak(team: Team, answered: set[date], today: date) -> int:
     return count
 
 
-async def _seller_home(store: Store, seat: Membership, today: date, copy: Copy) -> list[Block]:
-    checkins: list[Checkin] = await store.recent_checkins(
-        member_id=seat.member.id, limit=STREAK_LOOKBACK
-    )
+async def _seller_home(uow: UnitOfWork, seat: Membership, today: date, copy: Copy) -> list[Block]:
+    checkins = await uow.checkins.recent(member_id=seat.member.id, limit=STREAK_LOOKBACK)
     days = streak(seat.team, {c.local_date for c in checkins}, today)
     blocks: list[Block] = [
         Heading(copy("home.seller_title", name=seat.member.display_name.split(" ")[0])),
@@ -57,27 +47,24 @@ async def _seller_home(store: Store, seat: Membership, today: date, copy: Copy) 
         blocks.append(
             Fields(tuple((copy.short_date(c.local_date), mood_label(copy, c.mood)) for c in recent))
         )
-    wins = await store.recent_wins(
-        team_id=seat.team.id, member_id=seat.member.id, limit=RECENT_WINS
-    )
+    wins = await uow.wins.recent(team_id=seat.team.id, member_id=seat.member.id, limit=RECENT_WINS)
     blocks.append(Heading(copy("home.your_wins")))
     if wins:
         for win in wins:
             mark = f" {copy('home.shouted_mark')}" if win.shouted_at else ""
             blocks.append(Paragraph(f"{copy.short_date(win.won_on)}: {win.text}{mark}"))
     else:
-        blocks.append(Paragraph(copy("home.no_wins")))
+        blocks.append(Paragraph(copy.text("home.no_wins")))
     blocks.append(Note(copy("checkin.who_sees", leaders=copy("checkin.leaders_fallback"))))
     return blocks
 
 
-async def _leader_home(store: Store, seat: Membership, today: date, copy: Copy) -> list[Block]:
+async def _leader_home(uow: UnitOfWork, seat: Membership, today: date, copy: Copy) -> list[Block]:
     team = seat.team
-    members = await store.members(team.id)
-    sellers = [m for m in members if m.role == SELLER]
-    checkins, _ = await store.team_day(team_id=team.id, local_date=today)
-    moods = {c.member_id: c for c in checkins}
-    last = await store.last_feedback(team.id)
+    members = await uow.teams.members(team.id)
+    sellers = await uow.teams.sellers(team.id)
+    moods = {c.member_id: c for c in await uow.checkins.of_team(team_id=team.id, day=today)}
+    last = await uow.feedback.latest(team.id)
     blocks: list[Block] = [
         Heading(copy("home.leader_title", team=team.name)),
         Paragraph(copy("home.answered_today", answered=len(moods), sellers=len(sellers))),
@@ -85,7 +72,7 @@ async def _leader_home(store: Store, seat: Membership, today: date, copy: Copy) 
     attention = [
         m
         for m in sellers
-        if is_due(m, last.get(m.id), today) or (m.id in moods and moods[m.id].mood <= LOW_MOOD)
+        if is_due(m, last.get(m.id), today) or (m.id in moods and moods[m.id].mood.is_low)
     ]
     attention.sort(key=lambda m: (due_on(m, last.get(m.id)), m.display_name.lower()))
     blocks.append(Heading(copy("home.attention")))
@@ -96,16 +83,8 @@ async def _leader_home(store: Store, seat: Membership, today: date, copy: Copy) 
         if seller.id in moods:
             line = f"{line} · {mood_label(copy, moods[seller.id].mood)}"
         blocks.append(Paragraph(f"{seller.display_name}: {line}"))
-        blocks.append(
-            Buttons(
-                group=f"home:{seller.id}",
-                buttons=(
-                    Button(copy("feedback.log_button"), LOG_ACTION, str(seller.id), Style.PRIMARY),
-                    Button(copy("feedback.snooze_button"), SNOOZE, str(seller.id)),
-                ),
-            )
-        )
-    waiting = await store.recent_wins(team_id=team.id, unshouted=True, limit=RECENT_WINS)
+        blocks.append(talk_buttons(copy, f"home:{seller.id}", seller))
+    waiting = await uow.wins.recent(team_id=team.id, unshouted=True, limit=RECENT_WINS)
     if waiting:
         names = {m.id: m.display_name for m in members}
         blocks.append(Divider())
@@ -114,25 +93,24 @@ async def _leader_home(store: Store, seat: Membership, today: date, copy: Copy) 
             blocks.append(
                 Paragraph(copy("wins.to_leader", name=names.get(win.member_id, "?"), text=win.text))
             )
-            blocks.append(
-                Buttons(
-                    group=f"homewin:{win.id}",
-                    buttons=(Button(copy("wins.shout_button"), SHOUT, str(win.id), Style.PRIMARY),),
-                )
-            )
+            blocks.append(shout_buttons(copy, win, group=f"homewin:{win.id}"))
     return blocks
 
 
-async def home_view(*, store: Store, seat: Membership | None, now: datetime) -> Message:
+async def home_view(*, turn: Turn) -> Message:
     """What a person sees on Pepptalk's home: their own view, or how to start."""
+    seat = turn.seat
     if seat is None:
-        return help_card(seat=None)
-    copy = copy_for(seat.team.language)
-    today = local_today(seat.member, seat.team, now)
+        return help_card(turn)
+    copy = turn.copy
+    today = local_today(seat.member, seat.team, turn.now)
     if seat.is_leader:
-        blocks = await _leader_home(store, seat, today, copy)
+        blocks = await _leader_home(turn.uow, seat, today, copy)
     else:
-        blocks = await _seller_home(store, seat, today, copy)
+        blocks = await _seller_home(turn.uow, seat, today, copy)
     blocks.append(Divider())
-    blocks.extend(help_card(seat=seat).blocks)
+    blocks.extend(help_card(turn).blocks)
     return Message(summary=copy("home.title"), blocks=tuple(blocks))
+
+
+HABIT = Habit(name="home", home=home_view)

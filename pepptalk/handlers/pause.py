@@ -2,44 +2,50 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from pepptalk.handlers.calendar import local_today
-from pepptalk.handlers.i18n import copy_for
-from pepptalk.handlers.messages import Reply, text_reply
-from pepptalk.handlers.models import SELLER
-from pepptalk.handlers.store import Membership, Store
+from pepptalk.core.kinds import Role
+from pepptalk.core.messages import Reply, text_reply
+from pepptalk.handlers.grammar import CommandLine
+from pepptalk.handlers.habit import Habit, TeamCommand, TeamTurn
+
+# Leaders get summaries, not check-ins: they are told so rather than "sellers only".
+_LEADERS_DONT_PAUSE = "pause.leaders_dont_pause"
 
 
-async def pause_checkins(
-    *, store: Store, seat: Membership, until: str | None, now: datetime
-) -> Reply:
+async def pause_checkins(*, turn: TeamTurn, line: CommandLine) -> Reply:
     """`pause [until YYYY-MM-DD]`: no check-ins until the date (inclusive), or until `resume`."""
-    copy = copy_for(seat.team.language)
-    if seat.member.role != SELLER:
-        return text_reply(copy("pause.leaders_dont_pause"))
+    copy, args = turn.copy, line.args
     last_day: date | None = None
-    if until is not None:
+    if args:
+        if len(args) != 2 or args[0].lower() != "until":
+            return text_reply(copy.text("usage.pause"))
         try:
-            last_day = date.fromisoformat(until)
+            last_day = date.fromisoformat(args[1])
         except ValueError:
-            return text_reply(copy("errors.bad_date", value=until))
-        if last_day < local_today(seat.member, seat.team, now):
+            return text_reply(copy("errors.bad_date", value=args[1][:40]))
+        if last_day < turn.today:
             return text_reply(copy("pause.date_in_past", date=copy.short_date(last_day)))
-    await store.set_pause(member_id=seat.member.id, paused=True, until=last_day)
+    turn.member.paused, turn.member.paused_until = True, last_day
     if last_day is None:
-        return text_reply(copy("pause.paused"))
+        return text_reply(copy.text("pause.paused"))
     return text_reply(copy("pause.paused_until", date=copy.short_date(last_day)))
 
 
-async def resume_checkins(*, store: Store, seat: Membership, now: datetime) -> Reply:
+async def resume_checkins(*, turn: TeamTurn, line: CommandLine) -> Reply:
     """`resume`: check-ins start again from the next workday."""
-    copy = copy_for(seat.team.language)
-    if seat.member.role != SELLER:
-        return text_reply(copy("pause.leaders_dont_pause"))
-    today = local_today(seat.member, seat.team, now)
-    was_paused = seat.member.paused and (
-        seat.member.paused_until is None or seat.member.paused_until >= today
+    member = turn.member
+    was_paused = member.paused and (
+        member.paused_until is None or member.paused_until >= turn.today
     )
-    await store.set_pause(member_id=seat.member.id, paused=False, until=None)
-    return text_reply(copy("pause.resumed" if was_paused else "pause.not_paused"))
+    member.paused, member.paused_until = False, None
+    return text_reply(turn.copy("pause.resumed" if was_paused else "pause.not_paused"))
+
+
+HABIT = Habit(
+    name="pause",
+    commands=(
+        TeamCommand(("pause",), "help.pause", pause_checkins, Role.SELLER, _LEADERS_DONT_PAUSE),
+        TeamCommand(("resume",), "help.resume", resume_checkins, Role.SELLER, _LEADERS_DONT_PAUSE),
+    ),
+)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pepptalk.handlers.calendar import local_today
-from pepptalk.handlers.i18n import copy_for
-from pepptalk.handlers.messages import (
+from pepptalk.core.i18n import Copy, copy_for
+from pepptalk.core.kinds import DeliveryKind, Role
+from pepptalk.core.messages import (
     Button,
     Buttons,
     Message,
@@ -14,66 +12,75 @@ from pepptalk.handlers.messages import (
     Paragraph,
     Reply,
     Style,
+    Text,
     text_reply,
 )
-from pepptalk.handlers.models import LEADER, SELLER, Team
-from pepptalk.handlers.ports import Chat, DeliveryError, RateLimitedError
-from pepptalk.handlers.store import DeliveryJob, Membership, NewDelivery, Store
+from pepptalk.core.ports import DeliveryError, Press, RateLimitedError
+from pepptalk.handlers.grammar import CommandLine
+from pepptalk.handlers.habit import (
+    Abandon,
+    ButtonSpec,
+    ComposerSpec,
+    Habit,
+    TeamCommand,
+    TeamTurn,
+)
+from pepptalk.store.models import Team, Win
+from pepptalk.store.outbox import DeliveryJob, NewDelivery
+from pepptalk.store.uow import UnitOfWork
 
-KIND = "win"
 SHOUT = "win_shout"
 TEXT_MAX = 500
 
 
-def delivery_kind(win_id: int) -> str:
-    """Each win is its own delivery, so several wins a day each reach the leader."""
-    return f"{KIND}:{win_id}"
-
-
-async def log_win(*, store: Store, seat: Membership, text: str, now: datetime) -> Reply:
+async def log_win(*, turn: TeamTurn, line: CommandLine) -> Reply:
     """`win <text>`: keep the win and let the leader know, with a shout-out button."""
-    copy = copy_for(seat.team.language)
-    if seat.member.role != SELLER:
-        return text_reply(copy("errors.sellers_only"))
-    text = " ".join(text.split())
+    copy, team = turn.copy, turn.team
+    text = " ".join(line.rest().split())
     if not text:
-        return text_reply(copy("wins.empty"))
+        return text_reply(copy.text("wins.empty"))
     if len(text) > TEXT_MAX:
         return text_reply(copy("errors.note_too_long", length=len(text), max=TEXT_MAX))
-    day = local_today(seat.member, seat.team, now)
-    win = await store.add_win(seller=seat.member, text=text, day=day, now=now)
-    leaders = [m for m in await store.members(seat.team.id) if m.role == LEADER]
-    await store.claim(
+    day = turn.today
+    win = await turn.uow.wins.add(seller=turn.member, text=text, day=day, now=turn.now)
+    leaders = [m for m in await turn.uow.teams.members(team.id) if m.role is Role.LEADER]
+    # Each win is its own delivery, so several wins a day each reach the leader.
+    await turn.uow.outbox.claim(
         NewDelivery(
-            workspace_id=seat.team.workspace_id,
-            team_id=seat.team.id,
+            workspace_id=team.workspace_id,
+            team_id=team.id,
             member_id=leader.id,
-            kind=delivery_kind(win.id),
+            kind=DeliveryKind.WIN.keyed(win.id),
             local_date=day,
-            due_at=now,
+            due_at=turn.now,
         )
         for leader in leaders
     )
     return text_reply(copy("wins.logged"))
 
 
-def _channel_hint(team: Team) -> str:
+def _channel_hint(team: Team) -> Text:
     copy = copy_for(team.language)
     if team.channel_id:
-        return copy("wins.shout_hint", channel=team.channel_name or team.channel_id)
-    return copy("wins.no_channel_hint")
+        return copy.text("wins.shout_hint", channel=team.channel_name or team.channel_id)
+    return copy.text("wins.no_channel_hint")
 
 
-async def compose_win_deliveries(
-    *, store: Store, jobs: list[DeliveryJob]
-) -> dict[int, Message | None]:
+def shout_buttons(copy: Copy, win: Win, *, group: str) -> Buttons:
+    """The one-tap shout-out for a win."""
+    return Buttons(
+        group=group,
+        buttons=(Button(copy("wins.shout_button"), SHOUT, str(win.id), Style.PRIMARY),),
+    )
+
+
+async def compose_wins(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[int, Message | None]:
     """The leader's message for each new win, with the shout-out button."""
     messages: dict[int, Message | None] = {}
     for job in jobs:
         win_id = job.delivery.kind.partition(":")[2]
-        win = await store.win(int(win_id)) if win_id.isdigit() else None
-        members = {m.id: m for m in await store.members(job.team.id)}
-        seller = members.get(win.member_id) if win else None
+        win = await uow.wins.get(int(win_id)) if win_id.isdigit() else None
+        seller = await uow.teams.seller(job.team.id, member_id=win.member_id) if win else None
         if win is None or seller is None or job.member.removed_at is not None:
             messages[job.delivery.id] = None
             continue
@@ -83,50 +90,44 @@ async def compose_win_deliveries(
             summary=headline,
             blocks=(
                 Paragraph(headline),
-                Buttons(
-                    group=f"win:{win.id}",
-                    buttons=(Button(copy("wins.shout_button"), SHOUT, str(win.id), Style.PRIMARY),),
-                ),
+                shout_buttons(copy, win, group=f"win:{win.id}"),
                 Note(_channel_hint(job.team)),
             ),
         )
     return messages
 
 
-async def shout_out(
-    *, store: Store, chat: Chat, seat: Membership, value: str, now: datetime
-) -> Reply:
+async def shout_out(*, turn: TeamTurn, target: int) -> Reply:
     """The shout-out button: praise for the seller, by name, in the team channel. Once."""
-    copy = copy_for(seat.team.language)
-    if not seat.is_leader:
-        return text_reply(copy("errors.leaders_only"))
-    win = await store.win(int(value)) if value.isdigit() else None
-    if win is None or win.team_id != seat.team.id:
+    copy, team = turn.copy, turn.team
+    win = await turn.uow.wins.get(target)
+    if win is None or win.team_id != team.id:
         return text_reply(copy("wins.not_found"))
-    team = seat.team
     if not team.channel_id:
-        return text_reply(copy("wins.need_channel"))
-    seller = next((m for m in await store.members(team.id) if m.id == win.member_id), None)
+        return text_reply(copy.text("wins.need_channel"))
+    seller = await turn.uow.teams.seller(team.id, member_id=win.member_id)
     name = seller.display_name if seller else "?"
-    if not await store.mark_shouted(win_id=win.id, now=now):
+    # Marked first, in this transaction: a second tap waits for it and then finds it given.
+    if not await turn.uow.wins.mark_shouted(win_id=win.id, now=turn.now):
         return text_reply(copy("wins.already", name=name))
     praise = copy("wins.shout_post", name=name, text=win.text)
     post = Message(
         summary=praise,
-        blocks=(Paragraph(praise), Note(copy("wins.shout_from", leader=seat.member.display_name))),
+        blocks=(Paragraph(praise), Note(copy("wins.shout_from", leader=turn.member.display_name))),
     )
     try:
-        await chat.send_channel(
+        await turn.chat.send_channel(
             platform=team.platform,
             workspace_id=team.workspace_id,
             channel_id=team.channel_id,
             message=post,
         )
     except (DeliveryError, RateLimitedError) as error:
-        # Nothing was posted: take the mark back so the leader can simply tap again.
-        await store.unmark_shouted(win_id=win.id)
+        # Nothing was posted: the mark goes with the transaction, so the leader can tap again.
         reason = error.reason if isinstance(error, DeliveryError) else "rate limited"
-        return text_reply(copy("wins.post_failed", channel=team.channel_name or "", reason=reason))
+        raise Abandon(
+            text_reply(copy("wins.post_failed", channel=team.channel_name or "", reason=reason))
+        ) from error
     done = copy("wins.shouted", name=name, channel=team.channel_name or team.channel_id)
     return Reply(
         message=Message(
@@ -135,3 +136,15 @@ async def shout_out(
         ),
         replace=True,
     )
+
+
+def _read_win_id(press: Press) -> int | None:
+    return int(press.value) if press.value.isdigit() else None
+
+
+HABIT = Habit(
+    name="recognition",
+    commands=(TeamCommand(("win",), "help.win", log_win, role=Role.SELLER),),
+    buttons=(ButtonSpec(SHOUT, _read_win_id, shout_out, Role.LEADER, "wins.not_found"),),
+    composers=(ComposerSpec(DeliveryKind.WIN, compose_wins),),
+)

@@ -2,36 +2,76 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from pepptalk.handlers.calendar import member_zone
-from pepptalk.handlers.checkin import LOW_MOOD, mood_label
-from pepptalk.handlers.i18n import copy_for
-from pepptalk.handlers.leader_messages import claim_for_leaders
-from pepptalk.handlers.messages import Block, Fields, Heading, Message, Note, Paragraph, Reply
-from pepptalk.handlers.models import SELLER, Team
-from pepptalk.handlers.store import DeliveryJob, Membership, Store
+from pepptalk.core.calendar import CATCH_UP, is_workday, member_zone, window_day
+from pepptalk.core.i18n import copy_for
+from pepptalk.core.kinds import DeliveryKind, Role
+from pepptalk.core.messages import Block, Fields, Heading, Message, Note, Paragraph, Reply
+from pepptalk.handlers.checkin import mood_label
+from pepptalk.handlers.grammar import CommandLine
+from pepptalk.handlers.habit import ComposerSpec, Habit, JobSpec, TeamCommand, TeamTurn
+from pepptalk.store.models import Team
+from pepptalk.store.outbox import DeliveryJob, NewDelivery
+from pepptalk.store.uow import UnitOfWork
 
-KIND = "summary"
+
+def summary_delay(team: Team) -> timedelta:
+    """How long after check-in time a team's summary comes."""
+    return timedelta(minutes=team.summary_delay_minutes)
+
+
+async def claim_for_leaders(
+    *,
+    uow: UnitOfWork,
+    kind: DeliveryKind,
+    after: Callable[[Team], timedelta],
+    now: datetime,
+    queued_at: datetime,
+) -> int:
+    """Queue `kind` for each leader whose check-in time plus `after(team)` has come, on workdays."""
+    due: list[NewDelivery] = []
+    for team, members in await uow.teams.with_members():
+        for leader in (m for m in members if m.role is Role.LEADER):
+            day = window_day(
+                now,
+                team.checkin_time,
+                member_zone(leader, team),
+                after=after(team),
+                length=CATCH_UP,
+            )
+            if day is not None and is_workday(team, day):
+                due.append(
+                    NewDelivery(
+                        workspace_id=team.workspace_id,
+                        team_id=team.id,
+                        member_id=leader.id,
+                        kind=kind,
+                        local_date=day,
+                        due_at=queued_at,
+                    )
+                )
+    return await uow.outbox.claim(due)
 
 
 async def compose_summary(
-    *, store: Store, team: Team, day: date, skip_if_nobody_asked: bool
+    *, uow: UnitOfWork, team: Team, day: date, skip_if_nobody_asked: bool
 ) -> Message | None:
     """The team summary for a date; None when nobody was asked and there is nothing to say."""
     copy = copy_for(team.language)
-    members = await store.members(team.id)
-    checkins, asked = await store.team_day(team_id=team.id, local_date=day)
-    by_member = {c.member_id: c for c in checkins}
-    sellers = [m for m in members if m.role == SELLER]
+    sellers = await uow.teams.sellers(team.id)
+    by_member = {c.member_id: c for c in await uow.checkins.of_team(team_id=team.id, day=day)}
+    asked = await uow.outbox.asked(team_id=team.id, day=day)
     # Someone who answered without being asked (say, on a day off) still counts as asked.
     asked_sellers = [m for m in sellers if m.id in asked or m.id in by_member]
     if not asked_sellers and skip_if_nobody_asked:
         return None
-    blocks: list[Block] = [Heading(copy("summary.title", date=copy.date(day)))]
+    title = copy("summary.title", date=copy.date(day))
+    blocks: list[Block] = [Heading(title)]
     if not asked_sellers:
         blocks.append(Paragraph(copy("summary.not_asked")))
-        return Message(summary=copy("summary.title", date=copy.date(day)), blocks=tuple(blocks))
+        return Message(summary=title, blocks=tuple(blocks))
     answered = [m for m in asked_sellers if m.id in by_member]
     headline = copy("summary.answered", answered=len(answered), asked=len(asked_sellers))
     if answered:
@@ -45,7 +85,7 @@ async def compose_summary(
         )
     else:
         blocks.append(Paragraph(f"{headline} · {copy('summary.no_answers')}"))
-    low = [m for m in answered if by_member[m.id].mood <= LOW_MOOD]
+    low = [m for m in answered if by_member[m.id].mood.is_low]
     if low:
         blocks.append(Heading(copy("summary.low_heading")))
         for member in low:
@@ -67,28 +107,24 @@ async def compose_summary(
     return Message(summary=headline, blocks=tuple(blocks))
 
 
-async def show_summary(*, store: Store, seat: Membership, now: datetime) -> Reply:
-    """A leader's `/pepptalk checkin`: today's summary, right now."""
-    day = now.astimezone(member_zone(seat.member, seat.team)).date()
+async def show_summary(*, turn: TeamTurn, line: CommandLine) -> Reply:
+    """A leader's `checkin`: today's summary, right now."""
+    day = turn.now.astimezone(member_zone(turn.member, turn.team)).date()
     message = await compose_summary(
-        store=store, team=seat.team, day=day, skip_if_nobody_asked=False
+        uow=turn.uow, team=turn.team, day=day, skip_if_nobody_asked=False
     )
     return Reply(message=message)
 
 
-async def claim_summaries(*, store: Store, now: datetime, queued_at: datetime | None = None) -> int:
+async def claim_summaries(*, uow: UnitOfWork, now: datetime, queued_at: datetime) -> int:
     """Queue every leader summary that is due at `now`; returns how many were newly queued."""
     return await claim_for_leaders(
-        store=store,
-        kind=KIND,
-        after=lambda team: timedelta(minutes=team.summary_delay_minutes),
-        now=now,
-        queued_at=queued_at,
+        uow=uow, kind=DeliveryKind.SUMMARY, after=summary_delay, now=now, queued_at=queued_at
     )
 
 
-async def compose_summary_deliveries(
-    *, store: Store, jobs: list[DeliveryJob]
+async def compose_summaries(
+    *, uow: UnitOfWork, jobs: list[DeliveryJob]
 ) -> dict[int, Message | None]:
     """Summaries for queued deliveries; None where nobody was asked that day."""
     messages: dict[int, Message | None] = {}
@@ -97,6 +133,14 @@ async def compose_summary_deliveries(
             messages[job.delivery.id] = None
             continue
         messages[job.delivery.id] = await compose_summary(
-            store=store, team=job.team, day=job.delivery.local_date, skip_if_nobody_asked=True
+            uow=uow, team=job.team, day=job.delivery.local_date, skip_if_nobody_asked=True
         )
     return messages
+
+
+HABIT = Habit(
+    name="summary",
+    commands=(TeamCommand(("checkin",), "help.checkin_leader", show_summary, role=Role.LEADER),),
+    jobs=(JobSpec("summaries", claim_summaries),),
+    composers=(ComposerSpec(DeliveryKind.SUMMARY, compose_summaries),),
+)

@@ -7,8 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from pepptalk.bot.db import create_engine, create_store
-from pepptalk.handlers.ports import UserProfile
+from pepptalk.core.kinds import Platform
+from pepptalk.core.ports import UserProfile
+from pepptalk.store.database import Database, create_engine
 from tests.conftest import MONDAY_0800_OSLO
 from tests.fakes.slack_api import TOKEN, WORKSPACE, FakeSlackApi
 
@@ -39,23 +40,26 @@ async def test_send_checkins_at_an_instant_sends_once_across_restarts(tmp_path: 
     try:
         code, output = await pepptalk("migrate", env=env)
         assert code == 0 and "up to date" in output
-        engine = create_engine(f"sqlite+aiosqlite:///{database}")
-        store = create_store(engine)
-        seat = await store.create_team(
-            workspace_id=WORKSPACE,
-            platform="slack",
-            name="Oslo",
-            leader=UserProfile("ULEAD", "Kari"),
-            timezone="Europe/Oslo",
-            country="NO",
-            now=MONDAY_0800_OSLO,
-        )
-        await store.add_sellers(
-            team=seat.team,
-            people=[UserProfile("UANNA", "Anna"), UserProfile("UBJORN", "Bjørn", "Europe/Oslo")],
-            now=MONDAY_0800_OSLO,
-        )
-        await engine.dispose()
+        db = Database(create_engine(f"sqlite+aiosqlite:///{database}"))
+        async with db.uow() as uow:
+            seat = await uow.teams.create(
+                workspace_id=WORKSPACE,
+                platform=Platform.SLACK,
+                name="Oslo",
+                leader=UserProfile("ULEAD", "Kari"),
+                timezone="Europe/Oslo",
+                country="NO",
+                now=MONDAY_0800_OSLO,
+            )
+            await uow.teams.add_sellers(
+                team=seat.team,
+                people=[
+                    UserProfile("UANNA", "Anna"),
+                    UserProfile("UBJORN", "Bjørn", "Europe/Oslo"),
+                ],
+                now=MONDAY_0800_OSLO,
+            )
+        await db.close()
         api.add_user("UANNA", "Anna")
         api.add_user("UBJORN", "Bjørn")
         api.add_user("ULEAD", "Kari")

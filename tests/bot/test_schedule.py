@@ -9,8 +9,8 @@ from pepptalk.bot.app import create_app
 from pepptalk.bot.config import Settings
 from pepptalk.bot.jobs import tick
 from pepptalk.bot.schedule import create_scheduler
-from pepptalk.handlers.commands import run_command
-from pepptalk.handlers.ports import Actor
+from pepptalk.core.kinds import Platform
+from pepptalk.core.ports import Actor
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
 
@@ -27,13 +27,7 @@ async def test_each_minute_tick_sends_checkins_summaries_and_nudges_once(tmp_pat
         chat.add_user("ULEAD", "Kari", "Europe/Oslo")
         chat.add_user("UANNA", "Anna", "Europe/Oslo")
         for user, text in (("ULEAD", "team create Oslo"), ("ULEAD", "team add <@UANNA>")):
-            await run_command(
-                store=pepptalk.services.store,
-                chat=chat,
-                actor=Actor("T1", user, "slack"),
-                text=text,
-                now=clock(),
-            )
+            await pepptalk.services.habits.command(Actor("T1", user, Platform.SLACK), text)
         for _ in range(120):  # 08:00 to 10:00 in Oslo, a tick a minute
             await tick(pepptalk.services)
             clock.advance(minutes=1)

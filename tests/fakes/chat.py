@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pepptalk.handlers.messages import Message
-from pepptalk.handlers.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
+from pepptalk.core.kinds import Platform
+from pepptalk.core.messages import Message, plain
+from pepptalk.core.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
 
 
 @dataclass
@@ -20,9 +21,8 @@ class Sent:
         """Every word in the message, for asserting on content."""
         parts = [self.message.summary]
         for block in self.message.blocks:
-            for attribute in ("text",):
-                if hasattr(block, attribute):
-                    parts.append(getattr(block, attribute))
+            if hasattr(block, "text"):
+                parts.append(plain(block.text, prefix="/pepptalk "))
             if hasattr(block, "pairs"):
                 parts.extend(f"{label}: {value}" for label, value in block.pairs)
             if hasattr(block, "buttons"):
@@ -48,7 +48,7 @@ class FakeChat:
         return profile
 
     async def send_direct(
-        self, *, platform: str, workspace_id: str, user_id: str, message: Message
+        self, *, platform: Platform, workspace_id: str, user_id: str, message: Message
     ) -> SentMessage:
         self.attempts += 1
         if self.fail_next:
@@ -57,7 +57,7 @@ class FakeChat:
         return SentMessage(channel=f"D{user_id}", ref=f"{len(self.sent)}.000")
 
     async def send_channel(
-        self, *, platform: str, workspace_id: str, channel_id: str, message: Message
+        self, *, platform: Platform, workspace_id: str, channel_id: str, message: Message
     ) -> SentMessage:
         self.attempts += 1
         if self.fail_next:
@@ -66,7 +66,7 @@ class FakeChat:
         return SentMessage(channel=channel_id, ref=f"c{len(self.channel_posts)}")
 
     async def find_user(
-        self, *, platform: str, workspace_id: str, user_id: str
+        self, *, platform: Platform, workspace_id: str, user_id: str
     ) -> UserProfile | None:
         return self.users.get(user_id)
 

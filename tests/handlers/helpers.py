@@ -1,19 +1,29 @@
-"""Driving the habits the way users do: through the command grammar."""
+"""Driving the habits the way users do: through the one entry every adapter calls."""
 
 from __future__ import annotations
 
-from pepptalk.handlers.commands import run_command
-from pepptalk.handlers.messages import Message, Paragraph, Reply
-from pepptalk.handlers.ports import Actor
-from pepptalk.handlers.store import Store
+from datetime import date, datetime
+
+from pepptalk.bot.delivery import DrainReport
+from pepptalk.bot.jobs import claim, drain
+from pepptalk.bot.services import Services
+from pepptalk.core.kinds import DeliveryStatus, Platform
+from pepptalk.core.messages import Message, Paragraph, Reply, plain
+from pepptalk.core.ports import Actor, FormValues, Press, Submission
+from pepptalk.handlers.registry import REGISTRY
+from pepptalk.store.database import Database
+from pepptalk.store.models import Checkin
+from pepptalk.store.teams import Membership
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
 
 WORKSPACE = "T1"
+# Tests read commands the way a Slack user sees them.
+SLACK_PREFIX = "/pepptalk "
 
 
 def actor(user_id: str) -> Actor:
-    return Actor(workspace_id=WORKSPACE, user_id=user_id, platform="slack")
+    return Actor(workspace_id=WORKSPACE, user_id=user_id, platform=Platform.SLACK)
 
 
 def words(reply: Reply | Message | None) -> str:
@@ -24,7 +34,7 @@ def words(reply: Reply | Message | None) -> str:
     parts = [message.summary]
     for block in message.blocks:
         if hasattr(block, "text"):
-            parts.append(block.text)
+            parts.append(plain(block.text, prefix=SLACK_PREFIX))
         if hasattr(block, "pairs"):
             parts.extend(f"{label}: {value}" for label, value in block.pairs)
         if hasattr(block, "buttons"):
@@ -33,21 +43,50 @@ def words(reply: Reply | Message | None) -> str:
 
 
 class Team:
-    """A leader and sellers, set up through /pepptalk commands."""
+    """A leader and sellers, set up and driven through Pepptalk's own entry."""
 
-    def __init__(self, store: Store, chat: FakeChat, clock: FakeClock) -> None:
-        self.store, self.chat, self.clock = store, chat, clock
+    def __init__(self, database: Database, chat: FakeChat, clock: FakeClock) -> None:
+        self.database, self.chat, self.clock = database, chat, clock
+        self.services = Services(database=database, chat=chat, registry=REGISTRY, clock=clock)
+        self.habits = self.services.habits
 
     async def say(self, user_id: str, text: str) -> str:
-        reply = await run_command(
-            store=self.store, chat=self.chat, actor=actor(user_id), text=text, now=self.clock()
-        )
-        return words(reply)
+        return words(await self.reply(user_id, text))
 
     async def reply(self, user_id: str, text: str) -> Reply:
-        return await run_command(
-            store=self.store, chat=self.chat, actor=actor(user_id), text=text, now=self.clock()
-        )
+        return await self.habits.command(actor(user_id), text)
+
+    async def press(self, user_id: str, action: str, value: str, group: str = "g") -> Reply:
+        return await self.habits.press(actor(user_id), Press(action, group, value))
+
+    async def submit(self, user_id: str, action: str, context: str, values: FormValues) -> Reply:
+        return await self.habits.submit(actor(user_id), Submission(action, context, values))
+
+    async def run(self, *jobs: str, at: datetime | None = None) -> DrainReport:
+        """Run jobs as the schedule does at `at` (default: now), then drain the outbox."""
+        if at is not None:
+            self.clock.set(at)
+        for job in jobs:
+            await claim(self.services, job, at=self.clock(), queued_at=self.clock())
+        return await drain(self.services)
+
+    async def seat_of(self, user_id: str) -> Membership | None:
+        async with self.database.uow() as uow:
+            return await uow.teams.membership(WORKSPACE, user_id)
+
+    async def seat(self, user_id: str) -> Membership:
+        seat = await self.seat_of(user_id)
+        assert seat is not None, f"{user_id} is in no team"
+        return seat
+
+    async def checkin_of(self, user_id: str, day: date | None = None) -> Checkin | None:
+        seat = await self.seat(user_id)
+        async with self.database.uow() as uow:
+            return await uow.checkins.of(member_id=seat.member.id, day=day or self.clock().date())
+
+    async def counts(self) -> dict[DeliveryStatus, int]:
+        async with self.database.uow() as uow:
+            return await uow.outbox.counts()
 
     async def create(
         self, sellers: dict[str, str | None], *, leader: str = "ULEAD", name: str = "Oslo"
@@ -63,4 +102,4 @@ class Team:
 
 
 def paragraph_texts(message: Message) -> list[str]:
-    return [b.text for b in message.blocks if isinstance(b, Paragraph)]
+    return [plain(b.text, prefix=SLACK_PREFIX) for b in message.blocks if isinstance(b, Paragraph)]

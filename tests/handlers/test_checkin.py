@@ -6,42 +6,29 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pepptalk.handlers.actions import press_button, submit_form
+from pepptalk.core.messages import Buttons, Reply
 from pepptalk.handlers.checkin import MOOD_ACTION, NOTE_ACTION, NOTE_FORM, claim_checkins
-from pepptalk.handlers.messages import Buttons, Reply
-from pepptalk.handlers.outbox import deliver_pending
-from pepptalk.handlers.store import Store
+from pepptalk.store.database import Database
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
-from tests.handlers.helpers import WORKSPACE, Team, actor, words
+from tests.handlers.helpers import Team, words
 
 MONDAY = "2026-11-23"
 
 
 @pytest.fixture
-async def team(store: Store, chat: FakeChat, clock: FakeClock) -> Team:
-    team = Team(store, chat, clock)
+async def team(database: Database, chat: FakeChat, clock: FakeClock) -> Team:
+    team = Team(database, chat, clock)
     await team.create({"UANNA": "Europe/Oslo", "UBJORN": "America/New_York", "UCARL": None})
     return team
 
 
 async def send_checkins(team: Team, at: datetime) -> int:
-    team.clock.set(at)
-    await claim_checkins(store=team.store, now=at)
-    report = await deliver_pending(store=team.store, chat=team.chat, clock=team.clock)
-    return report.sent
+    return (await team.run("checkins", at=at)).sent
 
 
 async def tap(team: Team, user_id: str, mood: str, day: str = MONDAY) -> Reply:
-    return await press_button(
-        store=team.store,
-        chat=team.chat,
-        actor=actor(user_id),
-        action=MOOD_ACTION,
-        group=f"checkin:{day}",
-        value=mood,
-        now=team.clock(),
-    )
+    return await team.press(user_id, MOOD_ACTION, mood, group=f"checkin:{day}")
 
 
 def utc(text: str) -> datetime:
@@ -100,10 +87,10 @@ async def test_tapping_records_the_mood_and_a_second_tap_changes_it(team: Team) 
     assert "You picked 😕 Low" in words(reply)
     reply = await tap(team, "UANNA", "4")
     assert "You picked 🙂 Good" in words(reply)
-    chosen = [b for b in reply.message.blocks if isinstance(b, Buttons)][0]  # type: ignore[union-attr]
+    assert reply.message is not None
+    chosen = [b for b in reply.message.blocks if isinstance(b, Buttons)][0]
     assert [b.value for b in chosen.buttons if b.selected] == ["4"]
-    seat = await team.store.membership(WORKSPACE, "UANNA")
-    checkin = await team.store.checkin(member_id=seat.member.id, local_date=team.clock().date())  # type: ignore[union-attr]
+    checkin = await team.checkin_of("UANNA")
     assert checkin is not None and checkin.mood == 4
 
 
@@ -113,23 +100,12 @@ async def test_bad_taps_get_a_clear_answer_and_store_nothing(team: Team) -> None
     assert "has closed" in words(await tap(team, "UANNA", "3", day="2026-11-20"))
     assert "for sellers" in words(await tap(team, "ULEAD", "3"))
     assert "not in a team" in words(await tap(team, "USTRANGER", "3"))
-    seat = await team.store.membership(WORKSPACE, "UANNA")
-    assert (
-        await team.store.checkin(member_id=seat.member.id, local_date=team.clock().date()) is None
-    )  # type: ignore[union-attr]
+    assert await team.checkin_of("UANNA") is None
 
 
 async def test_a_note_needs_a_mood_then_the_form_saves_it(team: Team) -> None:
     async def note_button() -> Reply:
-        return await press_button(
-            store=team.store,
-            chat=team.chat,
-            actor=actor("UANNA"),
-            action=NOTE_ACTION,
-            group="checkin:2026-11-23:note",
-            value=MONDAY,
-            now=team.clock(),
-        )
+        return await team.press("UANNA", NOTE_ACTION, MONDAY, group="checkin:2026-11-23:note")
 
     assert "Tap a mood first" in words(await note_button())
     await tap(team, "UANNA", "2")
@@ -137,14 +113,7 @@ async def test_a_note_needs_a_mood_then_the_form_saves_it(team: Team) -> None:
     assert form is not None and form.context == MONDAY
 
     async def submit(note: str, private: bool) -> Reply:
-        return await submit_form(
-            store=team.store,
-            actor=actor("UANNA"),
-            action=NOTE_FORM,
-            context=MONDAY,
-            values={"note": note, "private": private},
-            now=team.clock(),
-        )
+        return await team.submit("UANNA", NOTE_FORM, MONDAY, {"note": note, "private": private})
 
     too_long = await submit("x" * 501, False)
     assert too_long.form_errors and "501 characters" in too_long.form_errors["note"]
@@ -160,8 +129,7 @@ async def test_note_command_and_its_bad_input(team: Team) -> None:
     assert "write a line" in (await team.say("UANNA", "note   ")).lower()
     assert "limit is 500" in await team.say("UANNA", "note " + "y" * 501)
     assert "Note saved." in await team.say("UANNA", "note  Big   demo today ")
-    seat = await team.store.membership(WORKSPACE, "UANNA")
-    checkin = await team.store.checkin(member_id=seat.member.id, local_date=team.clock().date())  # type: ignore[union-attr]
+    checkin = await team.checkin_of("UANNA")
     assert checkin is not None and checkin.note == "Big   demo today"
     assert "for sellers" in await team.say("ULEAD", "note hi")
 
@@ -174,7 +142,8 @@ async def test_seller_checkin_command_shows_todays_checkin_with_the_answer(team:
 
 async def test_a_removed_seller_gets_nothing_queued_for_them(team: Team) -> None:
     team.clock.set(utc("2026-11-23T07:30"))
-    await claim_checkins(store=team.store, now=team.clock())
+    async with team.database.uow() as uow:
+        await claim_checkins(uow=uow, now=team.clock(), queued_at=team.clock())
     await team.say("ULEAD", "team remove <@UANNA>")
-    await deliver_pending(store=team.store, chat=team.chat, clock=team.clock)
+    await team.run()
     assert [s.user_id for s in team.chat.sent] == ["UCARL"]

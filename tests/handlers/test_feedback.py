@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from pepptalk.handlers.actions import LOG_FEEDBACK, press_button, submit_form
-from pepptalk.handlers.feedback import FORM
-from pepptalk.handlers.messages import Choice
-from pepptalk.handlers.store import Store
+from pepptalk.core.messages import Choice
+from pepptalk.handlers.feedback import FORM, LOG_ACTION
+from pepptalk.store.database import Database
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
-from tests.handlers.helpers import WORKSPACE, Team, actor, words
+from tests.handlers.helpers import Team, words
 
 
 @pytest.fixture
-async def team(store: Store, chat: FakeChat, clock: FakeClock) -> Team:
-    team = Team(store, chat, clock)
+async def team(database: Database, chat: FakeChat, clock: FakeClock) -> Team:
+    team = Team(database, chat, clock)
     await team.create({"UANNA": None, "UBJORN": None})
     return team
 
 
 async def seller_id(team: Team, user_id: str) -> str:
-    seat = await team.store.membership(WORKSPACE, user_id)
+    seat = await team.seat(user_id)
     assert seat is not None
     return str(seat.member.id)
 
@@ -44,50 +43,18 @@ async def test_without_a_kind_the_form_opens_with_the_note_and_saves(team: Team)
     assert reply.form.inputs[1].initial == "Talked about the new script"  # type: ignore[union-attr]
 
     async def submit(values: dict[str, str | bool]) -> str:
-        return words(
-            await submit_form(
-                store=team.store,
-                actor=actor("ULEAD"),
-                action=FORM,
-                context=reply.form.context,  # type: ignore[union-attr]
-                values=values,
-                now=team.clock(),
-            )
-        )
+        return words(await team.submit("ULEAD", FORM, reply.form.context, values))
 
-    bad = await submit_form(
-        store=team.store,
-        actor=actor("ULEAD"),
-        action=FORM,
-        context=reply.form.context,
-        values={"kind": "shouting", "note": ""},
-        now=team.clock(),
-    )
+    bad = await team.submit("ULEAD", FORM, reply.form.context, {"kind": "shouting", "note": ""})
     assert bad.form_errors and "Choose praise" in bad.form_errors["kind"]
     assert "Logged: goal talk with Seller UBJORN" in await submit({"kind": "goal", "note": "ok"})
 
 
 async def test_the_log_feedback_button_opens_the_form_for_that_seller(team: Team) -> None:
     anna = await seller_id(team, "UANNA")
-    reply = await press_button(
-        store=team.store,
-        chat=team.chat,
-        actor=actor("ULEAD"),
-        action=LOG_FEEDBACK,
-        group="g",
-        value=anna,
-        now=team.clock(),
-    )
+    reply = await team.press("ULEAD", LOG_ACTION, anna, group="g")
     assert reply.form is not None and reply.form.context == anna
-    refused = await press_button(
-        store=team.store,
-        chat=team.chat,
-        actor=actor("UBJORN"),
-        action=LOG_FEEDBACK,
-        group="g",
-        value=anna,
-        now=team.clock(),
-    )
+    refused = await team.press("UBJORN", LOG_ACTION, anna, group="g")
     assert "Only a team leader" in words(refused)
 
 
@@ -115,8 +82,8 @@ async def test_sellers_and_bad_input_get_clear_answers(team: Team) -> None:
 
 
 async def test_a_team_without_sellers_says_so(
-    store: Store, chat: FakeChat, clock: FakeClock
+    database: Database, chat: FakeChat, clock: FakeClock
 ) -> None:
-    team = Team(store, chat, clock)
+    team = Team(database, chat, clock)
     await team.create({})
     assert "No sellers yet" in await team.say("ULEAD", "seen")

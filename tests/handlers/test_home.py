@@ -6,23 +6,22 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from pepptalk.handlers.actions import press_button
+from pepptalk.core.messages import Buttons
 from pepptalk.handlers.checkin import MOOD_ACTION
-from pepptalk.handlers.feedback import LOG_ACTION, SNOOZE
-from pepptalk.handlers.home import home_view, streak
-from pepptalk.handlers.messages import Buttons
-from pepptalk.handlers.models import Team as TeamRow
-from pepptalk.handlers.outbox import deliver_pending
+from pepptalk.handlers.feedback import LOG_ACTION
+from pepptalk.handlers.home import streak
 from pepptalk.handlers.recognition import SHOUT
-from pepptalk.handlers.store import Store
+from pepptalk.handlers.seen import SNOOZE
+from pepptalk.store.database import Database
+from pepptalk.store.models import Team as TeamRow
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
-from tests.handlers.helpers import WORKSPACE, Team, actor, words
+from tests.handlers.helpers import Team, actor, words
 
 
 @pytest.fixture
-async def team(store: Store, chat: FakeChat, clock: FakeClock) -> Team:
-    team = Team(store, chat, clock)
+async def team(database: Database, chat: FakeChat, clock: FakeClock) -> Team:
+    team = Team(database, chat, clock)
     await team.create({"UANNA": None, "UBJORN": None})
     return team
 
@@ -31,20 +30,11 @@ async def answer_on(team: Team, user_id: str, day: date, mood: int) -> None:
     team.clock.set(
         datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=7, minutes=40)
     )
-    await press_button(
-        store=team.store,
-        chat=team.chat,
-        actor=actor(user_id),
-        action=MOOD_ACTION,
-        group=f"checkin:{day.isoformat()}",
-        value=str(mood),
-        now=team.clock(),
-    )
+    await team.press(user_id, MOOD_ACTION, str(mood), group=f"checkin:{day.isoformat()}")
 
 
 async def home_of(team: Team, user_id: str) -> tuple[str, list[Buttons]]:
-    seat = await team.store.membership(WORKSPACE, user_id)
-    view = await home_view(store=team.store, seat=seat, now=team.clock())
+    view = await team.habits.home(actor(user_id))
     return words(view), [b for b in view.blocks if isinstance(b, Buttons)]
 
 
@@ -78,7 +68,7 @@ async def test_a_leader_sees_who_needs_attention_with_quick_actions(team: Team) 
     await team.say("ULEAD", "feedback <@UANNA> praise")
     await answer_on(team, "UANNA", date(2026, 11, 23), 1)
     await team.say("UBJORN", "win Closed the Fjord deal")
-    await deliver_pending(store=team.store, chat=team.chat, clock=team.clock)
+    await team.run()
     text, buttons = await home_of(team, "ULEAD")
     assert "Today with Oslo" in text and "1 of 2 sellers have checked in today" in text
     assert "Seller UANNA:" in text and "😣 Rough" in text, "a low morning needs attention"
@@ -88,6 +78,8 @@ async def test_a_leader_sees_who_needs_attention_with_quick_actions(team: Team) 
     assert "Wins waiting for a shout-out" in text and "Closed the Fjord deal" in text
 
 
-async def test_someone_in_no_team_gets_the_way_in(store: Store) -> None:
-    view = await home_view(store=store, seat=None, now=datetime(2026, 11, 23, 8, tzinfo=UTC))
+async def test_someone_in_no_team_gets_the_way_in(
+    database: Database, chat: FakeChat, clock: FakeClock
+) -> None:
+    view = await Team(database, chat, clock).habits.home(actor("USTRANGER"))
     assert "team create" in words(view)

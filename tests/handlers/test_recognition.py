@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import pytest
 
-from pepptalk.handlers.actions import press_button
-from pepptalk.handlers.messages import Buttons
-from pepptalk.handlers.outbox import deliver_pending
-from pepptalk.handlers.ports import DeliveryError
+from pepptalk.core.messages import Buttons
+from pepptalk.core.ports import DeliveryError
 from pepptalk.handlers.recognition import SHOUT
-from pepptalk.handlers.store import Store
+from pepptalk.store.database import Database
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
-from tests.handlers.helpers import Team, actor, words
+from tests.handlers.helpers import Team, words
 
 
 @pytest.fixture
-async def team(store: Store, chat: FakeChat, clock: FakeClock) -> Team:
-    team = Team(store, chat, clock)
+async def team(database: Database, chat: FakeChat, clock: FakeClock) -> Team:
+    team = Team(database, chat, clock)
     await team.create({"UANNA": None, "UBJORN": None})
     return team
 
 
 async def wins_to_leader(team: Team) -> list[str]:
     """Send what is queued; the win ids offered to the leader, in order."""
-    await deliver_pending(store=team.store, chat=team.chat, clock=team.clock)
+    await team.run()
     ids = []
     for sent in team.chat.to("ULEAD"):
         for block in sent.message.blocks:
@@ -34,15 +32,7 @@ async def wins_to_leader(team: Team) -> list[str]:
 
 
 async def shout(team: Team, user_id: str, win_id: str) -> str:
-    reply = await press_button(
-        store=team.store,
-        chat=team.chat,
-        actor=actor(user_id),
-        action=SHOUT,
-        group=f"win:{win_id}",
-        value=win_id,
-        now=team.clock(),
-    )
+    reply = await team.press(user_id, SHOUT, win_id, group=f"win:{win_id}")
     return words(reply)
 
 

@@ -6,56 +6,34 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pepptalk.handlers.actions import press_button, submit_form
-from pepptalk.handlers.checkin import MOOD_ACTION, NOTE_FORM, claim_checkins
-from pepptalk.handlers.outbox import deliver_pending
-from pepptalk.handlers.store import Store
-from pepptalk.handlers.summary import claim_summaries
+from pepptalk.handlers.checkin import MOOD_ACTION, NOTE_FORM
+from pepptalk.store.database import Database
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
-from tests.handlers.helpers import Team, actor
+from tests.handlers.helpers import Team
 
 MONDAY_0830 = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
 MONDAY_0900 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def team(store: Store, chat: FakeChat, clock: FakeClock) -> Team:
-    team = Team(store, chat, clock)
+async def team(database: Database, chat: FakeChat, clock: FakeClock) -> Team:
+    team = Team(database, chat, clock)
     await team.create({"UANNA": None, "UBJORN": None, "UCARL": None, "UDINA": None})
-    clock.set(MONDAY_0830)
-    await claim_checkins(store=store, now=clock())
-    await deliver_pending(store=store, chat=chat, clock=clock)
+    await team.run("checkins", at=MONDAY_0830)
     return team
 
 
 async def answer(
     team: Team, user_id: str, mood: int, note: str = "", private: bool = False
 ) -> None:
-    await press_button(
-        store=team.store,
-        chat=team.chat,
-        actor=actor(user_id),
-        action=MOOD_ACTION,
-        group="checkin:2026-11-23",
-        value=str(mood),
-        now=team.clock(),
-    )
+    await team.press(user_id, MOOD_ACTION, str(mood), group="checkin:2026-11-23")
     if note:
-        await submit_form(
-            store=team.store,
-            actor=actor(user_id),
-            action=NOTE_FORM,
-            context="2026-11-23",
-            values={"note": note, "private": private},
-            now=team.clock(),
-        )
+        await team.submit(user_id, NOTE_FORM, "2026-11-23", {"note": note, "private": private})
 
 
 async def run_summaries(team: Team, at: datetime) -> int:
-    team.clock.set(at)
-    await claim_summaries(store=team.store, now=at)
-    return (await deliver_pending(store=team.store, chat=team.chat, clock=team.clock)).sent
+    return (await team.run("summaries", at=at)).sent
 
 
 async def test_summary_arrives_30_minutes_after_checkin_once(team: Team) -> None:
@@ -89,13 +67,12 @@ async def test_a_calm_morning_says_so(team: Team) -> None:
 
 
 async def test_no_summary_when_nobody_was_asked(
-    store: Store, chat: FakeChat, clock: FakeClock
+    database: Database, chat: FakeChat, clock: FakeClock
 ) -> None:
-    team = Team(store, chat, clock)
+    team = Team(database, chat, clock)
     await team.create({"UANNA": None})
     await team.say("UANNA", "pause")
-    clock.set(MONDAY_0830)
-    await claim_checkins(store=store, now=clock())
+    await team.run("checkins", at=MONDAY_0830)
     assert await run_summaries(team, MONDAY_0900) == 0
     assert await run_summaries(team, datetime(2026, 11, 28, 8, 0, tzinfo=UTC)) == 0  # Saturday
 

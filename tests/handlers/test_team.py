@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from pepptalk.handlers.store import Store
+from pepptalk.store.database import Database
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
-from tests.handlers.helpers import WORKSPACE, Team
+from tests.handlers.helpers import Team
 
 
 @pytest.fixture
-def team(store: Store, chat: FakeChat, clock: FakeClock) -> Team:
-    return Team(store, chat, clock)
+def team(database: Database, chat: FakeChat, clock: FakeClock) -> Team:
+    return Team(database, chat, clock)
 
 
 async def test_create_makes_the_caller_leader_with_defaults_from_their_zone(team: Team) -> None:
@@ -20,7 +20,7 @@ async def test_create_makes_the_caller_leader_with_defaults_from_their_zone(team
     text = await team.say("ULEAD", "team create  Sales   Oslo ")
     assert "Team Sales Oslo is ready" in text
     assert "08:30" in text and "Europe/Stockholm" in text
-    seat = await team.store.membership(WORKSPACE, "ULEAD")
+    seat = await team.seat("ULEAD")
     assert seat is not None and seat.is_leader
     assert seat.team.country == "SE"
 
@@ -45,7 +45,8 @@ async def test_add_reports_each_problem_and_adds_the_rest(team: Team) -> None:
     assert "can't find <@UNOBODY>" in text and "can't find @cecilie" in text
     assert "Helper is a bot" in text
     assert "Seller UANNA is already in this team" in text
-    members = await team.store.members((await team.store.membership(WORKSPACE, "ULEAD")).team.id)  # type: ignore[union-attr]
+    async with team.database.uow() as uow:
+        members = await uow.teams.members((await team.seat("ULEAD")).team.id)
     assert sorted(m.user_id for m in members) == ["UANNA", "UBJORN", "ULEAD"]
 
 
@@ -60,11 +61,11 @@ async def test_add_without_mentions_and_a_person_in_another_team(team: Team) -> 
 async def test_remove_keeps_history_and_a_removed_seller_can_join_again(team: Team) -> None:
     await team.create({"UANNA": None})
     assert "Removed Seller UANNA" in await team.say("ULEAD", "team remove <@UANNA>")
-    assert await team.store.membership(WORKSPACE, "UANNA") is None
+    assert await team.seat_of("UANNA") is None
     assert "isn't in your team" in await team.say("ULEAD", "team remove <@UANNA>")
     assert "can't remove a leader" in await team.say("ULEAD", "team remove <@ULEAD>")
     assert "Added" in await team.say("ULEAD", "team add <@UANNA>")
-    assert await team.store.membership(WORKSPACE, "UANNA") is not None
+    assert await team.seat_of("UANNA") is not None
 
 
 @pytest.mark.parametrize(
@@ -109,7 +110,7 @@ async def test_set_refuses_bad_values_and_keeps_the_old_one(
 ) -> None:
     await team.create({})
     assert expected in await team.say("ULEAD", command)
-    seat = await team.store.membership(WORKSPACE, "ULEAD")
+    seat = await team.seat("ULEAD")
     assert seat is not None
     assert (seat.team.checkin_time, seat.team.workdays, seat.team.language) == (
         "08:30",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pepptalk.bot.playground.inbox import Inbox, channel_key
 from pepptalk.bot.services import Clock
-from pepptalk.handlers.messages import Message
-from pepptalk.handlers.ports import SentMessage, UserProfile
+from pepptalk.core.kinds import Platform
+from pepptalk.core.messages import Message
+from pepptalk.core.ports import SentMessage, UserProfile
 
 
 class PlaygroundChat:
@@ -17,21 +18,21 @@ class PlaygroundChat:
         self.clock = clock
 
     async def send_direct(
-        self, *, platform: str, workspace_id: str, user_id: str, message: Message
+        self, *, platform: Platform, workspace_id: str, user_id: str, message: Message
     ) -> SentMessage:
         """Put a message in the person's thread."""
         posted = self.inbox.post(user_id, message, at=self.clock())
         return SentMessage(channel=f"dm-{user_id}", ref=str(posted.id))
 
     async def send_channel(
-        self, *, platform: str, workspace_id: str, channel_id: str, message: Message
+        self, *, platform: Platform, workspace_id: str, channel_id: str, message: Message
     ) -> SentMessage:
         """Post in the team channel, which everyone in the playground can read."""
         posted = self.inbox.post(channel_key(channel_id), message, at=self.clock())
         return SentMessage(channel=channel_id, ref=str(posted.id))
 
     async def find_user(
-        self, *, platform: str, workspace_id: str, user_id: str
+        self, *, platform: Platform, workspace_id: str, user_id: str
     ) -> UserProfile | None:
         """Someone from the demo cast."""
         return self.directory.get(user_id)

@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pepptalk.handlers.messages import Form, Message
+from pepptalk.core.messages import Form, Message
 
 # A person's thread keeps this many messages; older ones scroll away as in a chat.
 THREAD_LIMIT = 200

@@ -9,7 +9,7 @@ from importlib import resources
 
 from pepptalk.bot.playground.inbox import OpenForm, Posted
 from pepptalk.bot.playground.render import hidden, render_form_html, render_message_html
-from pepptalk.handlers.i18n import Copy
+from pepptalk.core.i18n import Copy
 
 
 @dataclass(frozen=True)

@@ -7,21 +7,34 @@ without JavaScript.
 from __future__ import annotations
 
 from html import escape
+from typing import assert_never
 
 from pepptalk.bot.playground.inbox import OpenForm
-from pepptalk.handlers.messages import (
+from pepptalk.core.messages import (
     Buttons,
     Checkbox,
     Choice,
     Divider,
     Fields,
+    FormInput,
     Heading,
     Message,
     Note,
     Paragraph,
     Style,
+    Text,
     TextInput,
 )
+
+
+def _inline(text: Text) -> str:
+    """Text as HTML: words escaped, each command as code, typed as in a direct message."""
+    if isinstance(text, str):
+        return escape(text)
+    return "".join(
+        escape(part) if isinstance(part, str) else f"<code>{escape(part.words)}</code>"
+        for part in text.parts
+    )
 
 
 def hidden(**values: object) -> str:
@@ -54,68 +67,73 @@ def render_message_html(message: Message, *, context: dict[str, object]) -> str:
     """A message's blocks as HTML; `context` rides along with every button press."""
     parts = []
     for block in message.blocks:
-        if isinstance(block, Heading):
-            parts.append(f"<h3>{escape(block.text)}</h3>")
-        elif isinstance(block, Paragraph):
-            parts.append(f"<p>{escape(block.text)}</p>")
-        elif isinstance(block, Fields):
-            rows = "".join(
-                f"<div><dt>{escape(label)}</dt><dd>{escape(value)}</dd></div>"
-                for label, value in block.pairs
-            )
-            parts.append(f'<dl class="fields">{rows}</dl>')
-        elif isinstance(block, Note):
-            parts.append(f'<p class="note">{escape(block.text)}</p>')
-        elif isinstance(block, Divider):
-            parts.append("<hr>")
-        elif isinstance(block, Buttons):
-            parts.append(_buttons(block, context=context))
+        match block:
+            case Heading():
+                parts.append(f"<h3>{escape(block.text)}</h3>")
+            case Paragraph():
+                parts.append(f"<p>{_inline(block.text)}</p>")
+            case Fields():
+                rows = "".join(
+                    f"<div><dt>{escape(label)}</dt><dd>{escape(value)}</dd></div>"
+                    for label, value in block.pairs
+                )
+                parts.append(f'<dl class="fields">{rows}</dl>')
+            case Note():
+                parts.append(f'<p class="note">{_inline(block.text)}</p>')
+            case Divider():
+                parts.append("<hr>")
+            case Buttons():
+                parts.append(_buttons(block, context=context))
+            case _:
+                assert_never(block)
     if not parts:
         parts.append(f"<p>{escape(message.summary)}</p>")
     return "".join(parts)
 
 
-def render_form_html(open_form: OpenForm, *, context: dict[str, object]) -> str:
-    """An open form as a dialog section with its inputs and any errors."""
-    form = open_form.form
-    fields = []
-    for field in form.inputs:
-        error = open_form.errors.get(field.name)
-        error_html = (
-            f'<p class="error" id="err-{escape(field.name)}">{escape(error)}</p>' if error else ""
-        )
-        described = f' aria-describedby="err-{escape(field.name)}"' if error else ""
-        if isinstance(field, TextInput):
-            value = str(open_form.values.get(field.name, field.initial))
+def _field_html(field: FormInput, open_form: OpenForm) -> str:
+    name = escape(field.name)
+    error = open_form.errors.get(field.name)
+    error_html = f'<p class="error" id="err-{name}">{escape(error)}</p>' if error else ""
+    described = f' aria-describedby="err-{name}"' if error else ""
+    match field:
+        case TextInput():
+            value = escape(str(open_form.values.get(field.name, field.initial)))
+            hint = escape(field.placeholder)
             tag = (
-                f'<textarea id="f-{escape(field.name)}" name="{escape(field.name)}" rows="4"'
-                f' maxlength="{field.max_length * 2}" placeholder="{escape(field.placeholder)}"'
-                f"{described}>{escape(value)}</textarea>"
+                f'<textarea id="f-{name}" name="{name}" rows="4"'
+                f' maxlength="{field.max_length * 2}" placeholder="{hint}"'
+                f"{described}>{value}</textarea>"
                 if field.multiline
-                else f'<input id="f-{escape(field.name)}" name="{escape(field.name)}"'
-                f' value="{escape(value)}" placeholder="{escape(field.placeholder)}"{described}>'
+                else f'<input id="f-{name}" name="{name}" value="{value}" placeholder="{hint}"'
+                f"{described}>"
             )
-            label = f'<label for="f-{escape(field.name)}">{escape(field.label)}</label>'
-            fields.append(f"{label}{tag}{error_html}")
-        elif isinstance(field, Choice):
+            return f'<label for="f-{name}">{escape(field.label)}</label>{tag}{error_html}'
+        case Choice():
             chosen = str(open_form.values.get(field.name, field.initial))
             options = "".join(
                 f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>'
                 f"{escape(label)}</option>"
                 for value, label in field.options
             )
-            name = escape(field.name)
-            fields.append(
+            return (
                 f'<label for="f-{name}">{escape(field.label)}</label>'
                 f'<select id="f-{name}" name="{name}">{options}</select>{error_html}'
             )
-        elif isinstance(field, Checkbox):
-            checked = open_form.values.get(field.name, field.checked)
-            mark = " checked" if checked else ""
-            fields.append(
-                f'<label class="check"><input type="checkbox" name="{escape(field.name)}"'
+        case Checkbox():
+            mark = " checked" if open_form.values.get(field.name, field.checked) else ""
+            return (
+                f'<label class="check"><input type="checkbox" name="{name}"'
                 f' value="yes"{mark}> {escape(field.label)}</label>{error_html}'
             )
+        case _:
+            assert_never(field)
+
+
+def render_form_html(open_form: OpenForm, *, context: dict[str, object]) -> str:
+    """An open form as a dialog section with its inputs and any errors."""
+    form = open_form.form
+    fields = [_field_html(field, open_form) for field in form.inputs]
     intro = f"<p>{escape(form.intro)}</p>" if form.intro else ""
     source = open_form.source_id if open_form.source_id is not None else ""
     return (

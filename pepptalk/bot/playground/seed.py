@@ -7,24 +7,23 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from pepptalk.handlers.calendar import is_workday, moment, zone
-from pepptalk.handlers.models import (
-    LEADER,
-    SELLER,
-    SENT,
-    Checkin,
-    Delivery,
-    Feedback,
-    Member,
-    Team,
-    Win,
+from pepptalk.core.calendar import is_workday, moment, zone
+from pepptalk.core.kinds import (
+    Cadence,
+    DeliveryKind,
+    DeliveryStatus,
+    FeedbackKind,
+    Mood,
+    Platform,
+    Role,
 )
-from pepptalk.handlers.ports import UserProfile
+from pepptalk.core.ports import UserProfile
+from pepptalk.store.database import Database
+from pepptalk.store.models import Checkin, Delivery, Feedback, Member, Team, Win
 
 WORKSPACE = "TPLAYGROUND"
-PLATFORM = "playground"
+PLATFORM = Platform.PLAYGROUND
 TEAM_NAME = "Oslo Inside Sales"
 HISTORY_WEEKS = 8
 
@@ -38,22 +37,38 @@ class Person:
     timezone: str
     usual_mood: float = 3.8
     answers: float = 0.92
-    cadence: str = "weekly"
-    wish: str | None = None
+    cadence: Cadence = Cadence.WEEKLY
+    wish: Cadence | None = None
     # Days since the leader last had a feedback talk with them, as the demo opens.
     last_talk_days_ago: int = 3
 
 
 LEADER_PERSON = Person("UINGRID", "Ingrid Solberg", "Europe/Oslo")
 SELLERS = (
-    Person("UANNA", "Anna Berg", "Europe/Oslo", 4.2, wish="weekly", last_talk_days_ago=2),
+    Person("UANNA", "Anna Berg", "Europe/Oslo", 4.2, wish=Cadence.WEEKLY, last_talk_days_ago=2),
     # Bjørn's rough week came with no talk for three weeks: the nudge will name him.
     Person(
-        "UBJORN", "Bjørn Haugen", "Europe/Oslo", 3.6, wish="twice-weekly", last_talk_days_ago=20
+        "UBJORN",
+        "Bjørn Haugen",
+        "Europe/Oslo",
+        3.6,
+        wish=Cadence.TWICE_WEEKLY,
+        last_talk_days_ago=20,
     ),
-    Person("UCECILIE", "Cecilie Lind", "Europe/Oslo", 4.0, 0.97, "biweekly", "biweekly", 6),
-    Person("UDAG", "Dag Nilsson", "Europe/Stockholm", 3.4, 0.8, "biweekly", "weekly", 16),
-    Person("UEMMA", "Emma Sørensen", "Europe/Copenhagen", 3.9, wish="weekly", last_talk_days_ago=4),
+    Person(
+        "UCECILIE", "Cecilie Lind", "Europe/Oslo", 4.0, 0.97, Cadence.BIWEEKLY, Cadence.BIWEEKLY, 6
+    ),
+    Person(
+        "UDAG", "Dag Nilsson", "Europe/Stockholm", 3.4, 0.8, Cadence.BIWEEKLY, Cadence.WEEKLY, 16
+    ),
+    Person(
+        "UEMMA",
+        "Emma Sørensen",
+        "Europe/Copenhagen",
+        3.9,
+        wish=Cadence.WEEKLY,
+        last_talk_days_ago=4,
+    ),
     Person("UFREDRIK", "Fredrik Strand", "Europe/Oslo", 3.7, 0.88, last_talk_days_ago=9),
 )
 WINS = (
@@ -63,7 +78,12 @@ WINS = (
     ("UANNA", 17, "Turned an angry callback into an upsell.", True),
     ("UDAG", 1, "Got a yes from a customer who said no twice.", False),
 )
-TALK_KINDS = ("coaching", "praise", "goal", "one_to_one")
+TALK_KINDS = (
+    FeedbackKind.COACHING,
+    FeedbackKind.PRAISE,
+    FeedbackKind.GOAL,
+    FeedbackKind.ONE_TO_ONE,
+)
 # Not in the team yet, so a visitor can try `/pepptalk team add @sofie`.
 NEWCOMER = Person("USOFIE", "Sofie Holm", "Europe/Oslo")
 CAST = (LEADER_PERSON, *SELLERS, NEWCOMER)
@@ -89,17 +109,18 @@ def directory() -> dict[str, UserProfile]:
     return {p.user_id: UserProfile(p.user_id, p.name, p.timezone) for p in CAST}
 
 
-def _mood(person: Person, weeks_ago: int, rng: random.Random) -> int:
+def _mood(person: Person, weeks_ago: int, rng: random.Random) -> Mood:
     # Weeks 5 and 4 back: a tough campaign pulls everyone down. Last week: Bjørn has a rough patch.
     dip = 0.9 if weeks_ago in (4, 5) else 0.0
     if person.user_id == "UBJORN" and weeks_ago == 0:
         dip += 1.6
-    return max(1, min(5, round(person.usual_mood - dip + rng.gauss(0, 0.7))))
+    return Mood(max(1, min(5, round(person.usual_mood - dip + rng.gauss(0, 0.7)))))
 
 
-async def seed_demo(engine: AsyncEngine, *, today: date) -> bool:
+async def seed_demo(database: Database, *, today: date) -> bool:
     """Create the demo team and its history once; False when it was already there."""
-    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+    async with database.uow() as uow:
+        session = uow.session
         existing = await session.scalar(select(Team).where(Team.workspace_id == WORKSPACE))
         if existing is not None:
             return False
@@ -121,7 +142,7 @@ async def seed_demo(engine: AsyncEngine, *, today: date) -> bool:
                 workspace_id=WORKSPACE,
                 team_id=team.id,
                 user_id=p.user_id,
-                role=LEADER if p is LEADER_PERSON else SELLER,
+                role=Role.LEADER if p is LEADER_PERSON else Role.SELLER,
                 display_name=p.name,
                 timezone=p.timezone,
                 paused=False,
@@ -145,7 +166,7 @@ def _talks_and_wins(team: Team, members: dict[str, Member], today: date) -> list
     rows: list[Feedback | Win] = []
     for person in SELLERS:
         member = members[person.user_id]
-        step = {"daily": 1, "twice-weekly": 3, "weekly": 7, "biweekly": 14}[person.cadence]
+        step = person.cadence.days
         day = today - timedelta(days=person.last_talk_days_ago)
         while day > today - timedelta(weeks=HISTORY_WEEKS):
             at = datetime.combine(day, time(13), tzinfo=UTC)
@@ -191,7 +212,7 @@ def _history(team: Team, members: dict[str, Member], today: date) -> list[Checki
         for person in SELLERS:
             member = members[person.user_id]
             asked_at = moment(day, team.checkin_time, zone(person.timezone))
-            rows.append(_sent(team, member, "checkin", day, asked_at))
+            rows.append(_sent(team, member, DeliveryKind.CHECKIN, day, asked_at))
             if rng.random() > person.answers:
                 continue
             mood = _mood(person, weeks_ago, rng)
@@ -218,7 +239,7 @@ def _history(team: Team, members: dict[str, Member], today: date) -> list[Checki
         summary_at = moment(
             day, team.checkin_time, zone(team.timezone), after=timedelta(minutes=30)
         )
-        rows.append(_sent(team, leader, "summary", day, summary_at))
+        rows.append(_sent(team, leader, DeliveryKind.SUMMARY, day, summary_at))
     return rows
 
 
@@ -229,7 +250,7 @@ def _sent(team: Team, member: Member, kind: str, day: date, at: datetime) -> Del
         member_id=member.id,
         kind=kind,
         local_date=day,
-        status=SENT,
+        status=DeliveryStatus.SENT,
         attempts=1,
         due_at=at,
         sent_at=at,

@@ -6,36 +6,30 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from pepptalk.bot.services import Services
 from pepptalk.bot.slack.render import action_name
-from pepptalk.bot.slack.replies import ResponsePoster, answer, slack_actor
-from pepptalk.handlers.actions import BUTTON_ACTIONS, press_button
-
-_OURS = re.compile(r"^(" + "|".join(sorted(BUTTON_ACTIONS)) + r")(#\d+)?$")
+from pepptalk.bot.slack.replies import answer, services_of, slack_actor
+from pepptalk.core.ports import Press
 
 
-def register(app: AsyncApp, services: Services, poster: ResponsePoster) -> None:
-    """Listen for Pepptalk's buttons."""
+async def handle_button(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+) -> None:
+    """A button in one of Pepptalk's messages: ack, then answer in place or privately."""
+    await ack()
+    action = (body.get("actions") or [{}])[0]
+    press = Press(
+        action=action_name(str(action.get("action_id", ""))),
+        group=str(action.get("block_id", "")),
+        value=str(action.get("value", "")),
+    )
+    reply = await services_of(context).habits.press(slack_actor(body), press)
+    await answer(reply, body=body, context=context, client=client)
 
-    async def handle_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        action = (body.get("actions") or [{}])[0]
-        await answer(
-            lambda: press_button(
-                store=services.store,
-                chat=services.chat,
-                actor=slack_actor(body),
-                action=action_name(str(action.get("action_id", ""))),
-                group=str(action.get("block_id", "")),
-                value=str(action.get("value", "")),
-                now=services.clock(),
-            ),
-            what="a button",
-            body=body,
-            poster=poster,
-            client=client,
-        )
 
-    app.action(_OURS)(handle_button)
+def register(app: AsyncApp, actions: frozenset[str]) -> None:
+    """Listen for Pepptalk's buttons (renderers suffix an action id with #n within a row)."""
+    ours = re.compile(r"^(" + "|".join(sorted(map(re.escape, actions))) + r")(#\d+)?$")
+    app.action(ours)(handle_button)

@@ -7,12 +7,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack import actions, commands, events, views
-from pepptalk.bot.slack.replies import ResponsePoster
+from pepptalk.bot.slack.replies import POSTER, SERVICES, ResponsePoster, services_of
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,24 @@ class _TokenFromClient(logging.Filter):
 
 
 logging.getLogger("slack_bolt.AsyncApp").addFilter(_TokenFromClient())
+
+
+async def skip_retried_events(
+    body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+) -> BoltResponse | None:
+    """Slack retries an event it thinks we missed: handle each event id once."""
+    event_id = body.get("event_id")
+    if body.get("type") == "event_callback" and isinstance(event_id, str):
+        services = services_of(context)
+        async with services.database.uow() as uow:
+            fresh = await uow.events.remember(
+                event_id=event_id, workspace_id=str(body.get("team_id", "")), now=services.clock()
+            )
+        if not fresh:
+            log.info("event %s already handled; acknowledging the retry", event_id)
+            return BoltResponse(status=200, body="")
+    await next()
+    return None
 
 
 def create_bolt_app(
@@ -41,23 +60,17 @@ def create_bolt_app(
         request_verification_enabled=signing_secret is not None,
     )
 
-    async def skip_retried_events(
-        body: dict[str, Any], next: Callable[[], Awaitable[None]]
-    ) -> BoltResponse | None:
-        event_id = body.get("event_id")
-        if body.get("type") == "event_callback" and isinstance(event_id, str):
-            fresh = await services.store.remember_event(
-                event_id=event_id,
-                workspace_id=str(body.get("team_id", "")),
-                now=services.clock(),
-            )
-            if not fresh:
-                log.info("event %s already handled; acknowledging the retry", event_id)
-                return BoltResponse(status=200, body="")
+    async def attach_services(
+        context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+    ) -> None:
+        # Listeners are plain module functions; they find Pepptalk's parts in the context.
+        context[SERVICES], context[POSTER] = services, poster
         await next()
-        return None
 
+    app.middleware(attach_services)
     app.middleware(skip_retried_events)
-    for listeners in (commands, actions, views, events):
-        listeners.register(app, services, poster)
+    commands.register(app)
+    actions.register(app, frozenset(services.registry.buttons))
+    views.register(app, frozenset(services.registry.forms))
+    events.register(app)
     return app

@@ -9,8 +9,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.slack.render import render_message
-from pepptalk.handlers.messages import Message
-from pepptalk.handlers.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
+from pepptalk.core.kinds import Platform
+from pepptalk.core.messages import Message
+from pepptalk.core.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +50,13 @@ class SlackChat:
         self.client = client
 
     async def send_direct(
-        self, *, platform: str, workspace_id: str, user_id: str, message: Message
+        self, *, platform: Platform, workspace_id: str, user_id: str, message: Message
     ) -> SentMessage:
         """Post a DM (posting to a user id lands in the app's Messages tab with them)."""
         return await self._post(user_id, message)
 
     async def send_channel(
-        self, *, platform: str, workspace_id: str, channel_id: str, message: Message
+        self, *, platform: Platform, workspace_id: str, channel_id: str, message: Message
     ) -> SentMessage:
         """Post in a channel (the app must be in it: /invite @Pepptalk)."""
         return await self._post(channel_id, message)
@@ -75,7 +76,7 @@ class SlackChat:
         return SentMessage(channel=str(response["channel"]), ref=str(response["ts"]))
 
     async def find_user(
-        self, *, platform: str, workspace_id: str, user_id: str
+        self, *, platform: Platform, workspace_id: str, user_id: str
     ) -> UserProfile | None:
         """A person's name and time zone from users.info; None when Slack does not know them."""
         try:

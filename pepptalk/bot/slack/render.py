@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, assert_never
 
-from pepptalk.handlers.messages import (
+from pepptalk.core.messages import (
     Button,
     Buttons,
+    Checkbox,
     Choice,
     Divider,
     Fields,
@@ -18,6 +19,7 @@ from pepptalk.handlers.messages import (
     Note,
     Paragraph,
     Style,
+    Text,
     TextInput,
 )
 
@@ -32,6 +34,8 @@ MAX_ACTION_ID = 255
 MAX_TITLE = 24
 MAX_METADATA = 3000
 CHECKED = "yes"
+# How a command is typed in Slack.
+COMMAND_PREFIX = "/pepptalk "
 
 Json = dict[str, Any]
 
@@ -49,9 +53,19 @@ def _plain(text: str, limit: int) -> Json:
     return {"type": "plain_text", "text": _cut(text, limit), "emoji": True}
 
 
-def _mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> Json:
+def _markup(text: Text) -> str:
+    """Text as mrkdwn: words escaped, each command as code, typed the Slack way."""
+    if isinstance(text, str):
+        return escape(text)
+    return "".join(
+        escape(part) if isinstance(part, str) else f"`{escape(COMMAND_PREFIX + part.words)}`"
+        for part in text.parts
+    )
+
+
+def _mrkdwn(text: Text, limit: int = MAX_SECTION_TEXT) -> Json:
     # Cut before escaping would break entities; cut the escaped text, then tidy a split entity.
-    escaped = _cut(escape(text), limit)
+    escaped = _cut(_markup(text), limit)
     if "&" in escaped[-5:] and not escaped.endswith(";"):
         escaped = escaped[: escaped.rfind("&")] + "…"
     return {"type": "mrkdwn", "text": escaped}
@@ -99,18 +113,21 @@ def render_blocks(message: Message) -> list[Json]:
     """The blocks of a message, within Slack's limits."""
     blocks: list[Json] = []
     for block in message.blocks:
-        if isinstance(block, Heading):
-            blocks.append({"type": "header", "text": _plain(block.text, MAX_HEADER_TEXT)})
-        elif isinstance(block, Paragraph):
-            blocks.append({"type": "section", "text": _mrkdwn(block.text)})
-        elif isinstance(block, Fields):
-            blocks.extend(_fields(block))
-        elif isinstance(block, Note):
-            blocks.append({"type": "context", "elements": [_mrkdwn(block.text)]})
-        elif isinstance(block, Divider):
-            blocks.append({"type": "divider"})
-        elif isinstance(block, Buttons):
-            blocks.append(_buttons(block))
+        match block:
+            case Heading():
+                blocks.append({"type": "header", "text": _plain(block.text, MAX_HEADER_TEXT)})
+            case Paragraph():
+                blocks.append({"type": "section", "text": _mrkdwn(block.text)})
+            case Fields():
+                blocks.extend(_fields(block))
+            case Note():
+                blocks.append({"type": "context", "elements": [_mrkdwn(block.text)]})
+            case Divider():
+                blocks.append({"type": "divider"})
+            case Buttons():
+                blocks.append(_buttons(block))
+            case _:
+                assert_never(block)
     if len(blocks) > MAX_BLOCKS:
         blocks = [*blocks[: MAX_BLOCKS - 1], {"type": "context", "elements": [_mrkdwn("…")]}]
     return blocks
@@ -136,28 +153,40 @@ def _choice(field: Choice) -> Json:
 
 
 def _input(field: FormInput) -> Json:
-    if isinstance(field, Choice):
-        return _choice(field)
-    if isinstance(field, TextInput):
-        element: Json = {
-            "type": "plain_text_input",
-            "action_id": field.name,
-            "multiline": field.multiline,
-            "max_length": field.max_length,
-        }
-        if field.initial:
-            element["initial_value"] = field.initial
-        if field.placeholder:
-            element["placeholder"] = _plain(field.placeholder, 150)
-        return {
-            "type": "input",
-            "block_id": field.name,
-            "optional": field.optional,
-            "label": _plain(field.label, 2000),
-            "element": element,
-        }
+    match field:
+        case Choice():
+            return _choice(field)
+        case TextInput():
+            return _text_input(field)
+        case Checkbox():
+            return _checkbox(field)
+        case _:
+            assert_never(field)
+
+
+def _text_input(field: TextInput) -> Json:
+    element: Json = {
+        "type": "plain_text_input",
+        "action_id": field.name,
+        "multiline": field.multiline,
+        "max_length": field.max_length,
+    }
+    if field.initial:
+        element["initial_value"] = field.initial
+    if field.placeholder:
+        element["placeholder"] = _plain(field.placeholder, 150)
+    return {
+        "type": "input",
+        "block_id": field.name,
+        "optional": field.optional,
+        "label": _plain(field.label, 2000),
+        "element": element,
+    }
+
+
+def _checkbox(field: Checkbox) -> Json:
     option = {"text": _plain(field.label, 75), "value": CHECKED}
-    element = {"type": "checkboxes", "action_id": field.name, "options": [option]}
+    element: Json = {"type": "checkboxes", "action_id": field.name, "options": [option]}
     if field.checked:
         element["initial_options"] = [option]
     return {

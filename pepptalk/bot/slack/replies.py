@@ -1,20 +1,25 @@
-"""Turning a handler's Reply into what Slack expects: a response_url post, a modal, an update."""
+"""Turning a handler's Reply into what Slack expects: a response_url post, a modal, an update;
+and reading who acts from any Slack payload."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from pepptalk.bot.guard import guarded
+from pepptalk.bot.services import Services
 from pepptalk.bot.slack.render import render_form, render_message
-from pepptalk.handlers.messages import Reply
-from pepptalk.handlers.ports import Actor
+from pepptalk.core.kinds import Platform
+from pepptalk.core.messages import Reply
+from pepptalk.core.ports import Actor
 
 log = logging.getLogger(__name__)
+# Where the app keeps its parts in Bolt's per-request context (set by a middleware in app.py).
+SERVICES = "pepptalk_services"
+POSTER = "pepptalk_poster"
 
 
 class ResponsePoster:
@@ -43,10 +48,16 @@ class ResponsePoster:
             await self._session.close()
 
 
+def services_of(context: AsyncBoltContext) -> Services:
+    """Pepptalk's services, from a listener's context."""
+    services: Services = context[SERVICES]
+    return services
+
+
 async def send_reply(
     reply: Reply,
     *,
-    poster: ResponsePoster,
+    context: AsyncBoltContext,
     client: AsyncWebClient,
     response_url: str | None,
     trigger_id: str | None = None,
@@ -59,6 +70,7 @@ async def send_reply(
         return
     if reply.message is None or not response_url:
         return
+    poster: ResponsePoster = context[POSTER]
     body = render_message(reply.message)
     if reply.replace:
         await poster.post(response_url, {"replace_original": True, **body})
@@ -69,18 +81,12 @@ async def send_reply(
 
 
 async def answer(
-    work: Callable[[], Awaitable[Reply]],
-    *,
-    what: str,
-    body: dict[str, Any],
-    poster: ResponsePoster,
-    client: AsyncWebClient,
+    reply: Reply, *, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
 ) -> None:
-    """Run a handler for an interactive payload and show its reply to the person who acted."""
-    reply = await guarded(work, what=what)
+    """Show the reply to an interactive payload to the person who acted."""
     await send_reply(
         reply,
-        poster=poster,
+        context=context,
         client=client,
         response_url=body.get("response_url"),
         trigger_id=body.get("trigger_id"),
@@ -95,5 +101,5 @@ def slack_actor(body: dict[str, Any], *, user_id: object = None) -> Actor:
     return Actor(
         workspace_id=str(team.get("id") or body.get("team_id") or user.get("team_id") or ""),
         user_id=str(user_id or user.get("id") or body.get("user_id") or ""),
-        platform="slack",
+        platform=Platform.SLACK,
     )

@@ -5,40 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from pepptalk.bot.guard import guarded
-from pepptalk.bot.services import Services
 from pepptalk.bot.slack.render import form_metadata, form_values
-from pepptalk.bot.slack.replies import ResponsePoster, send_reply, slack_actor
-from pepptalk.handlers.actions import FORM_ACTIONS, submit_form
+from pepptalk.bot.slack.replies import send_reply, services_of, slack_actor
+from pepptalk.core.ports import Submission
 
 
-def register(app: AsyncApp, services: Services, poster: ResponsePoster) -> None:
+async def handle_submission(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+) -> None:
+    """A Pepptalk modal sent: keep it open with errors, or close it and show the result."""
+    form_context, response_url = form_metadata(view)
+    submission = Submission(
+        action=str(view.get("callback_id", "")), context=form_context, values=form_values(view)
+    )
+    # The ack has to wait for the handler: only the ack can keep the modal open with errors.
+    reply = await services_of(context).habits.submit(slack_actor(body), submission)
+    if reply.form_errors:
+        await ack(response_action="errors", errors=reply.form_errors)
+        return
+    await ack()
+    await send_reply(reply, context=context, client=client, response_url=response_url)
+
+
+def register(app: AsyncApp, forms: frozenset[str]) -> None:
     """Listen for Pepptalk's forms."""
-
-    async def handle_submission(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        context, response_url = form_metadata(view)
-        actor = slack_actor(body)
-        # The ack has to wait for the handler: only the ack can keep the modal open with errors.
-        reply = await guarded(
-            lambda: submit_form(
-                store=services.store,
-                actor=actor,
-                action=str(view.get("callback_id", "")),
-                context=context,
-                values=form_values(view),
-                now=services.clock(),
-            ),
-            what="a form",
-        )
-        if reply.form_errors:
-            await ack(response_action="errors", errors=reply.form_errors)
-            return
-        await ack()
-        await send_reply(reply, poster=poster, client=client, response_url=response_url)
-
-    for action in FORM_ACTIONS:
+    for action in sorted(forms):
         app.view(action)(handle_submission)

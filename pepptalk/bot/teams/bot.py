@@ -9,9 +9,8 @@ from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity
 
-from pepptalk.bot.guard import guarded
 from pepptalk.bot.services import Services
-from pepptalk.bot.teams.chat import card_activity
+from pepptalk.bot.teams.chat import CHANNEL_PREFIX, card_activity
 from pepptalk.bot.teams.references import (
     PLATFORM,
     channel_of,
@@ -22,12 +21,10 @@ from pepptalk.bot.teams.references import (
     workspace_of,
 )
 from pepptalk.bot.teams.render import BUTTON, form_values, render_form_card, submitted
-from pepptalk.handlers.actions import press_button, submit_form
-from pepptalk.handlers.calendar import parse_timezone
-from pepptalk.handlers.commands import run_command
-from pepptalk.handlers.messages import Message, Paragraph, Reply
-from pepptalk.handlers.ports import Actor
-from pepptalk.handlers.team import help_card
+from pepptalk.core.calendar import parse_timezone
+from pepptalk.core.mentions import channel_mention, user_mention
+from pepptalk.core.messages import Message, Paragraph, Reply
+from pepptalk.core.ports import Actor, Press, Submission, UserProfile
 
 log = logging.getLogger(__name__)
 _SET_CHANNEL = re.compile(r"^team\s+set\s+channel\s*$", re.IGNORECASE)
@@ -42,71 +39,46 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Every turn: keep how to reach this person and their clock, then handle it."""
         activity = turn_context.activity
-        await remember(self.services.store, activity, now=self.services.clock())
+        async with self.services.database.uow() as uow:
+            await remember(uow.references, activity, now=self.services.clock())
         zone = parse_timezone(activity.local_timezone or "")
         sender = activity.from_property
         if zone and sender is not None:
-            await self.services.store.update_profile(
-                workspace_id=workspace_of(activity),
-                user_id=person_of(activity),
-                name=str(sender.name or person_of(activity))[:120],
-                timezone=zone,
-            )
+            person = person_of(activity)
+            profile = UserProfile(person, str(sender.name or person)[:120], zone)
+            await self.services.habits.update_profile(workspace_of(activity), profile)
         await super().on_turn(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """A command typed to the bot, or a card's button or form."""
         activity = turn_context.activity
         actor = Actor(workspace_of(activity), person_of(activity), PLATFORM)
-        services = self.services
+        habits = self.services.habits
         data = submitted(activity.value)
         if data is None:
-            text = await self._command_text(turn_context, actor)
-            reply = await guarded(
-                lambda: run_command(
-                    store=services.store,
-                    chat=services.chat,
-                    actor=actor,
-                    text=text,
-                    now=services.clock(),
-                ),
-                what="a Teams message",
-            )
+            reply = await habits.command(actor, await self._command_text(turn_context, actor))
         elif data["pepptalk"] == BUTTON:
-            reply = await guarded(
-                lambda: press_button(
-                    store=services.store,
-                    chat=services.chat,
-                    actor=actor,
-                    action=str(data.get("action", "")),
-                    group=str(data.get("group", "")),
-                    value=str(data.get("value", "")),
-                    now=services.clock(),
-                ),
-                what="a Teams card button",
+            press = Press(
+                action=str(data.get("action", "")),
+                group=str(data.get("group", "")),
+                value=str(data.get("value", "")),
             )
+            reply = await habits.press(actor, press)
         else:
-            reply = await guarded(
-                lambda: submit_form(
-                    store=services.store,
-                    actor=actor,
-                    action=str(data.get("action", "")),
-                    context=str(data.get("context", "")),
-                    values=form_values(data),
-                    now=services.clock(),
-                ),
-                what="a Teams card form",
+            submission = Submission(
+                action=str(data.get("action", "")),
+                context=str(data.get("context", "")),
+                values=form_values(data),
             )
+            reply = await habits.submit(actor, submission)
         await self._show(turn_context, reply)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         """Installed personally or in a team: say what Pepptalk does."""
-        await self._greet(turn_context)
-
-    async def _greet(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        seat = await self.services.store.membership(workspace_of(activity), person_of(activity))
-        await turn_context.send_activity(card_activity(help_card(seat=seat)))
+        actor = Actor(workspace_of(activity), person_of(activity), PLATFORM)
+        message = await self.services.habits.help(actor)
+        await turn_context.send_activity(card_activity(message, prefix=_prefix(activity)))
 
     async def _command_text(self, turn_context: TurnContext, actor: Actor) -> str:
         """The words after the bot's mention, with people's mentions as <@id|name>."""
@@ -117,24 +89,31 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 # "@Pepptalk team add …" in a channel: the bot's name is not part of the command.
                 text = text.replace(written, " ")
                 continue
-            aad_id = await known_aad_id(
-                self.services.store, workspace=actor.workspace_id, teams_id=teams_id
-            ) or await self._aad_id(turn_context, teams_id)
-            await remember_member(
-                self.services.store,
-                workspace=actor.workspace_id,
-                aad_id=aad_id,
-                member={"teams_id": teams_id, "name": name, "service_url": activity.service_url},
-                now=self.services.clock(),
-            )
-            text = text.replace(written, f"<@{aad_id}|{name or aad_id}>")
+            async with self.services.database.uow() as uow:
+                known = await known_aad_id(
+                    uow.references, workspace=actor.workspace_id, teams_id=teams_id
+                )
+            aad_id = known or await self._aad_id(turn_context, teams_id)
+            async with self.services.database.uow() as uow:
+                await remember_member(
+                    uow.references,
+                    workspace=actor.workspace_id,
+                    aad_id=aad_id,
+                    member={
+                        "teams_id": teams_id,
+                        "name": name,
+                        "service_url": activity.service_url,
+                    },
+                    now=self.services.clock(),
+                )
+            text = text.replace(written, user_mention(aad_id, name or aad_id))
         text = text.strip().removeprefix("/pepptalk").strip()
         channel = channel_of(activity)
         if channel and _SET_CHANNEL.match(text):
             # Teams has no way to name a channel in a message: "team set channel" means this one.
             data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
             name = str((data.get("channel") or {}).get("name") or "General")
-            text = f"team set channel <#{channel}|{name}>"
+            text = f"team set channel {channel_mention(channel, name)}"
         return text
 
     async def _aad_id(self, turn_context: TurnContext, teams_id: str) -> str:
@@ -148,6 +127,7 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
 
     async def _show(self, turn_context: TurnContext, reply: Reply) -> None:
         """Send a reply as a card: a form, errors, an update in place, or a new message."""
+        prefix = _prefix(turn_context.activity)
         if reply.form is not None:
             form_card = card_activity(Message(summary=reply.form.title))
             form_card.attachments[0].content = render_form_card(reply.form)
@@ -160,7 +140,7 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             return
         if reply.message is None:
             return
-        activity = card_activity(reply.message)
+        activity = card_activity(reply.message, prefix=prefix)
         replied_to = turn_context.activity.reply_to_id
         if reply.replace and replied_to:
             activity.id = replied_to
@@ -171,6 +151,12 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 log.info("could not update card %s: %r", replied_to, error)
                 activity.id = None
         await turn_context.send_activity(activity)
+
+
+def _prefix(activity: Activity) -> str:
+    """How commands are typed where this activity came from."""
+    kind = getattr(activity.conversation, "conversation_type", None)
+    return "" if kind == "personal" else CHANNEL_PREFIX
 
 
 def _mentions(activity: Activity) -> list[tuple[str, str, str]]:

@@ -14,22 +14,28 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
 from msrest.exceptions import HttpOperationError
 
 from pepptalk.bot.services import Clock
-from pepptalk.bot.teams.references import CHANNEL, MEMBER, PLATFORM, USER, dump, load
+from pepptalk.bot.teams.references import CHANNEL, MEMBER, USER, dump, load, remember_user
+from pepptalk.bot.teams.references import stored as stored_reference
 from pepptalk.bot.teams.render import render_card
-from pepptalk.handlers.messages import Message
-from pepptalk.handlers.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
-from pepptalk.handlers.store import Store
+from pepptalk.core.kinds import Platform
+from pepptalk.core.messages import Message
+from pepptalk.core.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
+from pepptalk.store.database import Database
 
 log = logging.getLogger(__name__)
 # Teams asks bots to back off and retry on these; others will not get better by waiting.
 RETRY_STATUSES = frozenset({412, 429, 502, 504})
 Callback = Callable[[TurnContext], Awaitable[None]]
 DEFAULT_BACKOFF = 2.0
+# In a channel, people address the bot by name; in the 1:1 chat they just type.
+CHANNEL_PREFIX = "@Pepptalk "
 
 
-def card_activity(message: Message) -> Activity:
-    """A message activity carrying the message as an Adaptive Card."""
-    activity = MessageFactory.attachment(CardFactory.adaptive_card(render_card(message)))
+def card_activity(message: Message, *, prefix: str = "") -> Activity:
+    """A message activity carrying the message as an Adaptive Card (`prefix`: how commands are
+    typed where it lands)."""
+    card = render_card(message, prefix=prefix)
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
     activity.summary = message.summary
     return activity
 
@@ -48,16 +54,19 @@ def _status(error: HttpOperationError) -> tuple[int, float]:
 class TeamsChat:
     """Sends through the CloudAdapter to people we have a way to reach."""
 
-    def __init__(self, adapter: CloudAdapter, store: Store, app_id: str, clock: Clock) -> None:
-        self.adapter, self.store, self.app_id, self.clock = adapter, store, app_id, clock
+    def __init__(
+        self, adapter: CloudAdapter, database: Database, app_id: str, clock: Clock
+    ) -> None:
+        self.adapter, self.database, self.app_id, self.clock = adapter, database, app_id, clock
 
     async def _stored(self, workspace_id: str, scope: str, key: str) -> str | None:
-        return await self.store.reference(
-            workspace_id=workspace_id, platform=PLATFORM, scope=scope, key=key
-        )
+        async with self.database.uow() as uow:
+            return await stored_reference(
+                uow.references, workspace=workspace_id, scope=scope, key=key
+            )
 
     async def send_direct(
-        self, *, platform: str, workspace_id: str, user_id: str, message: Message
+        self, *, platform: Platform, workspace_id: str, user_id: str, message: Message
     ) -> SentMessage:
         """Post a card in the person's 1:1 chat with Pepptalk, starting one if need be."""
         stored = await self._stored(workspace_id, USER, user_id)
@@ -75,7 +84,7 @@ class TeamsChat:
         return await self._deliver(message, start, remember=(workspace_id, user_id))
 
     async def send_channel(
-        self, *, platform: str, workspace_id: str, channel_id: str, message: Message
+        self, *, platform: Platform, workspace_id: str, channel_id: str, message: Message
     ) -> SentMessage:
         """Post a card in a team channel Pepptalk has been mentioned in."""
         stored = await self._stored(workspace_id, CHANNEL, channel_id)
@@ -85,7 +94,9 @@ class TeamsChat:
             )
         reference = load(stored)
         return await self._deliver(
-            message, lambda post: self.adapter.continue_conversation(reference, post, self.app_id)
+            message,
+            lambda post: self.adapter.continue_conversation(reference, post, self.app_id),
+            prefix=CHANNEL_PREFIX,
         )
 
     async def _deliver(
@@ -94,6 +105,7 @@ class TeamsChat:
         run: Callable[[Callback], Awaitable[Any]],
         *,
         remember: tuple[str, str] | None = None,
+        prefix: str = "",
     ) -> SentMessage:
         sent: dict[str, str] = {}
         failures: list[BaseException] = []
@@ -101,7 +113,7 @@ class TeamsChat:
         async def post(turn_context: TurnContext) -> None:
             # The adapter's turn error handler would swallow a failed send; carry it out instead.
             try:
-                response = await turn_context.send_activity(card_activity(message))
+                response = await turn_context.send_activity(card_activity(message, prefix=prefix))
             except (HttpOperationError, TimeoutError, aiohttp.ClientError, OSError) as error:
                 failures.append(error)
                 return
@@ -110,14 +122,10 @@ class TeamsChat:
             sent["id"] = response.id if response and response.id else ""
             if remember is not None:
                 workspace_id, user_id = remember
-                await self.store.save_reference(
-                    workspace_id=workspace_id,
-                    platform=PLATFORM,
-                    scope=USER,
-                    key=user_id,
-                    reference=dump(reference),
-                    now=self.clock(),
-                )
+                async with self.database.uow() as uow:
+                    await remember_user(
+                        uow.references, workspace_id, user_id, dump(reference), now=self.clock()
+                    )
 
         try:
             await run(post)
@@ -153,7 +161,7 @@ class TeamsChat:
         )
 
     async def find_user(
-        self, *, platform: str, workspace_id: str, user_id: str
+        self, *, platform: Platform, workspace_id: str, user_id: str
     ) -> UserProfile | None:
         """Someone Pepptalk has seen in this tenant (in a turn, or mentioned)."""
         member_text = await self._stored(workspace_id, MEMBER, user_id)

@@ -9,9 +9,10 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ConversationReference
 
-from pepptalk.handlers.store import Store
+from pepptalk.core.kinds import Platform
+from pepptalk.store.references import ReferenceRepository
 
-PLATFORM = "teams"
+PLATFORM = Platform.TEAMS
 USER = "user"  # a 1:1 conversation with a person, keyed by their AAD object id
 CHANNEL = "channel"  # a team channel, keyed by its channel id
 MEMBER = "member"  # how to start a 1:1 with a person we have only seen elsewhere
@@ -54,7 +55,7 @@ def load(text: str) -> ConversationReference:
     return ConversationReference.deserialize(json.loads(text))
 
 
-async def remember(store: Store, activity: Activity, *, now: datetime) -> None:
+async def remember(refs: ReferenceRepository, activity: Activity, *, now: datetime) -> None:
     """Keep how to reach the sender (and the channel) from this activity, newest wins."""
     workspace, person = workspace_of(activity), person_of(activity)
     if not workspace or not person:
@@ -62,34 +63,49 @@ async def remember(store: Store, activity: Activity, *, now: datetime) -> None:
     reference = TurnContext.get_conversation_reference(activity)
     kind = getattr(activity.conversation, "conversation_type", None)
     if kind == "personal":
-        await _save(store, workspace, USER, person, dump(reference), now)
+        await _save(refs, workspace, USER, person, dump(reference), now)
     channel = channel_of(activity)
     if kind == "channel" and channel:
-        await _save(store, workspace, CHANNEL, channel, dump(reference), now)
+        await _save(refs, workspace, CHANNEL, channel, dump(reference), now)
     sender = activity.from_property
     member = {"teams_id": sender.id, "name": sender.name, "service_url": activity.service_url}
-    await _save(store, workspace, MEMBER, person, json.dumps(member), now)
+    await _save(refs, workspace, MEMBER, person, json.dumps(member), now)
     if sender.id and sender.id != person:
-        await _save(store, workspace, ALIAS, sender.id, person, now)
+        await _save(refs, workspace, ALIAS, sender.id, person, now)
 
 
-async def known_aad_id(store: Store, *, workspace: str, teams_id: str) -> str | None:
+async def known_aad_id(refs: ReferenceRepository, *, workspace: str, teams_id: str) -> str | None:
     """The AAD object id of someone seen before under this Teams id."""
-    return await store.reference(
-        workspace_id=workspace, platform=PLATFORM, scope=ALIAS, key=teams_id
-    )
+    return await refs.get(workspace_id=workspace, platform=PLATFORM, scope=ALIAS, key=teams_id)
 
 
 async def remember_member(
-    store: Store, *, workspace: str, aad_id: str, member: dict[str, Any], now: datetime
+    refs: ReferenceRepository,
+    *,
+    workspace: str,
+    aad_id: str,
+    member: dict[str, Any],
+    now: datetime,
 ) -> None:
     """Keep how to start a 1:1 with someone we learned of through a mention."""
-    await _save(store, workspace, MEMBER, aad_id, json.dumps(member), now)
+    await _save(refs, workspace, MEMBER, aad_id, json.dumps(member), now)
+
+
+async def remember_user(
+    refs: ReferenceRepository, workspace: str, user_id: str, reference: str, *, now: datetime
+) -> None:
+    """Keep the 1:1 conversation with a person, once one is started."""
+    await _save(refs, workspace, USER, user_id, reference, now)
+
+
+async def stored(refs: ReferenceRepository, *, workspace: str, scope: str, key: str) -> str | None:
+    """A stored reference (or member card) of this tenant."""
+    return await refs.get(workspace_id=workspace, platform=PLATFORM, scope=scope, key=key)
 
 
 async def _save(
-    store: Store, workspace: str, scope: str, key: str, text: str, now: datetime
+    refs: ReferenceRepository, workspace: str, scope: str, key: str, text: str, now: datetime
 ) -> None:
-    await store.save_reference(
+    await refs.save(
         workspace_id=workspace, platform=PLATFORM, scope=scope, key=key, reference=text, now=now
     )

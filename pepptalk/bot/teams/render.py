@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, assert_never
 
-from pepptalk.handlers.messages import (
+from pepptalk.core.messages import (
     Buttons,
     Checkbox,
     Choice,
@@ -18,6 +18,7 @@ from pepptalk.handlers.messages import (
     Note,
     Paragraph,
     Style,
+    Text,
     TextInput,
 )
 
@@ -36,8 +37,18 @@ def escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def _text(text: str, **style: object) -> Json:
-    return {"type": "TextBlock", "text": escape(text), "wrap": True, **style}
+def _markdown(text: Text, prefix: str) -> str:
+    """Text as card markdown: words escaped, each command in bold, typed the way `prefix` says."""
+    if isinstance(text, str):
+        return escape(text)
+    return "".join(
+        escape(part) if isinstance(part, str) else f"**{escape(prefix + part.words)}**"
+        for part in text.parts
+    )
+
+
+def _text(text: Text, prefix: str = "", **style: object) -> Json:
+    return {"type": "TextBlock", "text": _markdown(text, prefix), "wrap": True, **style}
 
 
 def _card(body: list[Json], actions: list[Json] | None = None) -> Json:
@@ -75,25 +86,29 @@ def _buttons(row: Buttons) -> Json:
     return {"type": "ActionSet", "actions": actions}
 
 
-def render_card(message: Message) -> Json:
-    """A message as one Adaptive Card."""
+def render_card(message: Message, *, prefix: str = "") -> Json:
+    """A message as one Adaptive Card; commands shown with `prefix` ("@Pepptalk " in a channel,
+    nothing in the 1:1 chat, where people type to the bot directly)."""
     body: list[Json] = []
     separate = False
     for block in message.blocks:
         element: Json | None = None
-        if isinstance(block, Heading):
-            element = _text(block.text, weight="Bolder", size="Medium")
-        elif isinstance(block, Paragraph):
-            element = _text(block.text)
-        elif isinstance(block, Fields):
-            facts = [{"title": label, "value": value} for label, value in block.pairs]
-            element = {"type": "FactSet", "facts": facts}
-        elif isinstance(block, Note):
-            element = _text(block.text, isSubtle=True, size="Small")
-        elif isinstance(block, Divider):
-            separate = True
-        elif isinstance(block, Buttons):
-            element = _buttons(block)
+        match block:
+            case Heading():
+                element = _text(block.text, weight="Bolder", size="Medium")
+            case Paragraph():
+                element = _text(block.text, prefix)
+            case Fields():
+                facts = [{"title": label, "value": value} for label, value in block.pairs]
+                element = {"type": "FactSet", "facts": facts}
+            case Note():
+                element = _text(block.text, prefix, isSubtle=True, size="Small")
+            case Divider():
+                separate = True
+            case Buttons():
+                element = _buttons(block)
+            case _:
+                assert_never(block)
         if element is not None:
             if separate:
                 element["separator"] = True
@@ -105,30 +120,46 @@ def render_card(message: Message) -> Json:
 
 
 def _input(field: FormInput) -> Json:
-    if isinstance(field, Choice):
-        return {
-            "type": "Input.ChoiceSet",
-            "id": field.name,
-            "label": field.label,
-            "style": "compact",
-            "isRequired": True,
-            "value": field.initial or field.options[0][0],
-            "choices": [{"title": label, "value": value} for value, label in field.options],
-        }
-    if isinstance(field, TextInput):
-        element: Json = {
-            "type": "Input.Text",
-            "id": field.name,
-            "label": field.label,
-            "isMultiline": field.multiline,
-            "maxLength": field.max_length,
-            "isRequired": not field.optional,
-        }
-        if field.initial:
-            element["value"] = field.initial
-        if field.placeholder:
-            element["placeholder"] = field.placeholder
-        return element
+    match field:
+        case Choice():
+            return _choice_input(field)
+        case TextInput():
+            return _text_input(field)
+        case Checkbox():
+            return _toggle(field)
+        case _:
+            assert_never(field)
+
+
+def _choice_input(field: Choice) -> Json:
+    return {
+        "type": "Input.ChoiceSet",
+        "id": field.name,
+        "label": field.label,
+        "style": "compact",
+        "isRequired": True,
+        "value": field.initial or field.options[0][0],
+        "choices": [{"title": label, "value": value} for value, label in field.options],
+    }
+
+
+def _text_input(field: TextInput) -> Json:
+    element: Json = {
+        "type": "Input.Text",
+        "id": field.name,
+        "label": field.label,
+        "isMultiline": field.multiline,
+        "maxLength": field.max_length,
+        "isRequired": not field.optional,
+    }
+    if field.initial:
+        element["value"] = field.initial
+    if field.placeholder:
+        element["placeholder"] = field.placeholder
+    return element
+
+
+def _toggle(field: Checkbox) -> Json:
     return {
         "type": "Input.Toggle",
         "id": field.name,

@@ -21,6 +21,7 @@ from tests.bot.teams.cards import card_problems
 from tests.fakes.clock import FakeClock
 from tests.fakes.serving import served
 from tests.fakes.teams_connector import FakeConnector, FakeOpenId
+from tests.stored import membership
 
 MONDAY_0830_OSLO = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
 KARI, ANNA, BJORN = person("Kari Nordmann"), person("Anna Berg"), person("Bjørn Lie")
@@ -177,7 +178,7 @@ async def test_with_authentication_on_only_a_valid_token_gets_in(
         assert await site.post(message(KARI, "help"), token=wrong_audience) == 401
         valid = openid.token(audience="app-1", service_url=site.connector.url)
         assert await site.post(message(KARI, "team create Oslo"), token=valid) in (200, 201)
-        seat = await site.pepptalk.services.store.membership("tenant-1", "aad-kari")
+        seat = await membership(site.pepptalk.services.database, "tenant-1", "aad-kari")
         assert seat is not None, "the valid request reached the bot"
 
 

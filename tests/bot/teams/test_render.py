@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pepptalk.bot.teams.render import form_values, render_card, render_form_card, submitted
-from pepptalk.handlers.checkin import compose_checkin
-from pepptalk.handlers.messages import (
+from pepptalk.core.i18n import copy_for
+from pepptalk.core.kinds import Role
+from pepptalk.core.messages import (
     Button,
     Buttons,
     Checkbox,
@@ -21,8 +22,9 @@ from pepptalk.handlers.messages import (
     Style,
     TextInput,
 )
-from pepptalk.handlers.models import Member, Team
-from pepptalk.handlers.team import help_message
+from pepptalk.handlers.checkin import compose_checkin
+from pepptalk.handlers.registry import REGISTRY
+from pepptalk.store.models import Member, Team
 from tests.bot.teams.cards import SCHEMA, card_problems
 
 needs_schema = pytest.mark.skipif(not SCHEMA.exists(), reason="../shared/schemas is absent")
@@ -49,10 +51,27 @@ def every_block() -> Message:
     )
 
 
+def help_lines() -> Message:
+    """Every help line: text with a command in it."""
+    copy = copy_for("en")
+    return Message("help", tuple(Paragraph(copy.text(c.help)) for c in REGISTRY.commands))
+
+
+def test_commands_are_shown_the_way_they_are_typed_where_the_card_lands() -> None:
+    copy = copy_for("en")
+    line = Message("s", (Paragraph(copy.text("help.seen")), Note(copy.text("errors.no_team"))))
+    in_channel = str(render_card(line, prefix="@Pepptalk "))
+    assert "**@Pepptalk seen**: when each seller last got feedback" in in_channel
+    assert "**@Pepptalk team create" in in_channel
+    in_chat = str(render_card(line))
+    assert "**seen**: when each seller" in in_chat and "@Pepptalk" not in in_chat
+    assert "/pepptalk" not in in_channel + in_chat
+
+
 @needs_schema
 def test_messages_and_forms_are_valid_cards() -> None:
     team = Team(name="Oslo", language="nb", checkin_time="08:30")
-    member = Member(display_name="Anna Berg", role="seller")
+    member = Member(display_name="Anna Berg", role=Role.SELLER)
     from datetime import date
 
     cards = [
@@ -63,7 +82,7 @@ def test_messages_and_forms_are_valid_cards() -> None:
                 team=team, member=member, day=date(2026, 11, 23), leaders=["Kari"], checkin=None
             )
         ),
-        render_card(help_message(seat=None).message),  # type: ignore[arg-type]
+        render_card(help_lines(), prefix="@Pepptalk "),
         render_form_card(
             Form(
                 action="checkin_note_form",

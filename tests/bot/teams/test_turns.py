@@ -8,32 +8,34 @@ import pytest
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity
 
+from pepptalk.bot.chats import PlatformChats
 from pepptalk.bot.config import Settings
 from pepptalk.bot.services import Services
 from pepptalk.bot.teams.adapter import create_adapter
 from pepptalk.bot.teams.bot import PepptalkTeamsBot
 from pepptalk.bot.teams.chat import TeamsChat
 from pepptalk.bot.teams.references import MEMBER, PLATFORM, USER
-from pepptalk.handlers.ports import PlatformChats
-from pepptalk.handlers.store import Store
+from pepptalk.handlers.registry import REGISTRY
+from pepptalk.store.database import Database
 from tests.bot.teams.activities import TENANT, installed, message, person
 from tests.bot.teams.cards import card_problems
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
+from tests.stored import membership, reference
 
 KARI, ANNA = person("Kari Nordmann"), person("Anna Berg")
 
 
 class Turns:
-    def __init__(self, store: Store, chat: FakeChat, clock: FakeClock) -> None:
-        self.store = store
+    def __init__(self, database: Database, chat: FakeChat, clock: FakeClock) -> None:
+        self.database = database
         self.adapter = TestAdapter()
         # The directory is Teams' own (what Pepptalk has seen); sends are not part of these turns.
-        teams_chat = TeamsChat(
-            create_adapter(Settings(_env_file=None, microsoft_app_id="")), store, "", clock
-        )  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, microsoft_app_id="")  # type: ignore[call-arg]
+        teams_chat = TeamsChat(create_adapter(settings), database, "", clock)
+        chats = PlatformChats({PLATFORM: teams_chat})
         self.bot = PepptalkTeamsBot(
-            Services(store=store, chat=PlatformChats({"teams": teams_chat}), clock=clock)
+            Services(database=database, chat=chats, registry=REGISTRY, clock=clock)
         )
 
     async def send(self, activity: Activity) -> list[dict[str, Any]]:
@@ -64,15 +66,15 @@ def text_of(cards: list[dict[str, Any]]) -> str:
 
 
 @pytest.fixture
-def turns(store: Store, chat: FakeChat, clock: FakeClock) -> Turns:
-    return Turns(store, chat, clock)
+def turns(database: Database, chat: FakeChat, clock: FakeClock) -> Turns:
+    return Turns(database, chat, clock)
 
 
 async def test_install_greets_and_remembers_how_to_reach_the_person(turns: Turns) -> None:
     cards = await turns.send(installed(KARI))
     assert "Pepptalk helps a sales team start the day well" in text_of(cards)
-    stored = await turns.store.reference(
-        workspace_id=TENANT, platform=PLATFORM, scope=USER, key="aad-kari"
+    stored = await reference(
+        turns.database, workspace_id=TENANT, platform=PLATFORM, scope=USER, key="aad-kari"
     )
     assert stored is not None and "a:1on1-29:kari" in stored
 
@@ -81,7 +83,7 @@ async def test_a_leader_sets_up_a_team_from_a_channel_with_mentions(turns: Turns
     await turns.send(message(ANNA, "help"))  # Anna has talked to Pepptalk before
     cards = await turns.send(message(KARI, "team create Oslo", channel="sales"))
     assert "Team Oslo is ready" in text_of(cards)
-    seat = await turns.store.membership(TENANT, "aad-kari")
+    seat = await membership(turns.database, TENANT, "aad-kari")
     assert (
         seat is not None and seat.team.platform == "teams" and seat.team.timezone == "Europe/Oslo"
     )
@@ -89,9 +91,13 @@ async def test_a_leader_sets_up_a_team_from_a_channel_with_mentions(turns: Turns
         message(KARI, "team add <at>Anna Berg</at>", channel="sales", mentions=[ANNA])
     )
     assert "Added Anna Berg" in text_of(cards)
-    assert await turns.store.membership(TENANT, "aad-anna") is not None
-    channel = await turns.store.reference(
-        workspace_id=TENANT, platform=PLATFORM, scope="channel", key="19:sales@thread"
+    assert await membership(turns.database, TENANT, "aad-anna") is not None
+    channel = await reference(
+        turns.database,
+        workspace_id=TENANT,
+        platform=PLATFORM,
+        scope="channel",
+        key="19:sales@thread",
     )
     assert channel is not None
 
@@ -149,9 +155,9 @@ async def test_a_persons_zone_follows_what_teams_reports(turns: Turns) -> None:
     await turns.send(message(KARI, "team create Oslo"))
     await turns.send(message(KARI, "team add <at>Anna Berg</at>", channel="sales", mentions=[ANNA]))
     await turns.send(message(ANNA, "help", local_timezone="America/New_York"))
-    seat = await turns.store.membership(TENANT, "aad-anna")
+    seat = await membership(turns.database, TENANT, "aad-anna")
     assert seat is not None and seat.member.timezone == "America/New_York"
-    member = await turns.store.reference(
-        workspace_id=TENANT, platform=PLATFORM, scope=MEMBER, key="aad-anna"
+    member = await reference(
+        turns.database, workspace_id=TENANT, platform=PLATFORM, scope=MEMBER, key="aad-anna"
     )
     assert member is not None and "29:anna" in member

@@ -1,0 +1,95 @@
+"""Copy from prompts/ by key, and locale-aware formatting of dates, numbers and lists.
+
+In the prompt files a command is written between backticks ("Add sellers with `team add @name`."):
+`Copy.text` hands it back as a `Command`, so each platform shows it the way it is typed there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from babel.dates import format_date
+from babel.lists import format_list
+from babel.numbers import format_decimal
+
+from pepptalk.core.messages import Command, Rich, Text
+
+LANGUAGES = ("en", "nb", "sv", "da")
+DEFAULT_LANGUAGE = "en"
+_LOCALES = {"en": "en_GB", "nb": "nb_NO", "sv": "sv_SE", "da": "da_DK"}
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+@cache
+def load_prompts(language: str) -> dict[str, str]:
+    """All copy of one language as a flat {"section.key": text} mapping."""
+    text = resources.files("pepptalk.prompts").joinpath(f"{language}.toml").read_text("utf-8")
+    return _flatten(tomllib.loads(text))
+
+
+class Copy:
+    """The words and formats of one language."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        self.locale = _LOCALES[self.language]
+        self._texts = load_prompts(self.language)
+
+    def __call__(self, key: str, **values: object) -> str:
+        """The text for `key` as plain characters, with its {placeholders} filled in."""
+        return self._texts[key].replace("`", "").format(**values)
+
+    def text(self, key: str, **values: object) -> Text:
+        """The text for `key`, its `commands` kept apart from the words around them."""
+        # Split before filling in: a seller's words in a placeholder can never become a command.
+        pieces = self._texts[key].split("`")
+        if len(pieces) == 1:
+            return pieces[0].format(**values)
+        parts: list[str | Command] = []
+        for i, piece in enumerate(pieces):
+            filled = piece.format(**values)
+            if i % 2:
+                parts.append(Command(filled))
+            elif filled:
+                parts.append(filled)
+        return Rich(tuple(parts))
+
+    def date(self, day: dt.date) -> str:
+        """A date as people write it in this language, weekday first."""
+        return str(format_date(day, format="full", locale=self.locale))
+
+    def short_date(self, day: dt.date) -> str:
+        """A date without the weekday."""
+        return str(format_date(day, format="long", locale=self.locale))
+
+    def decimal(self, number: float) -> str:
+        """A number with one decimal, with this language's decimal mark."""
+        return str(format_decimal(round(number, 1), format="0.0", locale=self.locale))
+
+    def join(self, items: list[str]) -> str:
+        """A list as a sentence fragment: "Anna, Bjørn and Cecilie"."""
+        return str(format_list(items, locale=self.locale)) if items else ""
+
+    def mood(self, mood: int) -> str:
+        """The name of a mood, 1 to 5."""
+        return self(f"mood.{mood}")
+
+
+@cache
+def copy_for(language: str) -> Copy:
+    """The (cached) Copy for a language; unknown languages fall back to English."""
+    return Copy(language)

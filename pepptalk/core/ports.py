@@ -1,0 +1,95 @@
+"""What the habits need from the outside world, as small protocols the runtime implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from pepptalk.core.kinds import Platform
+from pepptalk.core.messages import Message
+
+FormValues = dict[str, str | bool]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a user in a workspace on a platform."""
+
+    workspace_id: str
+    user_id: str
+    platform: Platform
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button pressed: the action it names, its row (`group`) and the value it carries."""
+
+    action: str
+    group: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A form sent back: the form's action, the context it was opened with, and its values."""
+
+    action: str
+    context: str
+    values: FormValues
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    """What the platform's directory knows about a person."""
+
+    user_id: str
+    name: str
+    timezone: str | None = None
+    is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """Where a sent message landed, so it can be updated later."""
+
+    channel: str
+    ref: str
+
+
+class RateLimitedError(Exception):
+    """The platform asked us to slow down for `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited for {retry_after}s")
+        self.retry_after = retry_after
+
+
+class DeliveryError(Exception):
+    """A send failed. `permanent` failures (user gone, bot removed) are not retried."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+class Chat(Protocol):
+    """A chat platform as the habits see it."""
+
+    async def send_direct(
+        self, *, platform: Platform, workspace_id: str, user_id: str, message: Message
+    ) -> SentMessage:
+        """Send a direct message to one person."""
+        ...
+
+    async def find_user(
+        self, *, platform: Platform, workspace_id: str, user_id: str
+    ) -> UserProfile | None:
+        """Look a person up; None when the platform does not know them."""
+        ...
+
+    async def send_channel(
+        self, *, platform: Platform, workspace_id: str, channel_id: str, message: Message
+    ) -> SentMessage:
+        """Post a message in a team channel."""
+        ...

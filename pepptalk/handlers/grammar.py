@@ -1,0 +1,65 @@
+"""The command grammar: how the words after `/pepptalk` are split and read, on every platform."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pepptalk.core.mentions import Mention, read_mention
+
+# A mention <@U1|Anna Berg> stays one word, spaces and all.
+_TOKEN = re.compile(r"<[^>]*>|\S+")
+# Longer than any command anyone types by hand; a paste of a whole document is refused early.
+COMMAND_MAX = 3000
+
+
+def tokens(text: str) -> list[str]:
+    """Split a command into words, keeping each <...> mention whole."""
+    return _TOKEN.findall(text)
+
+
+def _after(text: str, count: int) -> str:
+    """The raw text after the first `count` words, with the writer's own spacing inside."""
+    position = 0
+    for _ in range(count):
+        match = _TOKEN.search(text, position)
+        if match is None:
+            return ""
+        position = match.end()
+    return text[position:].strip()
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    """One typed command, read: the command's own words, and what follows them."""
+
+    text: str
+    command_words: int
+
+    @property
+    def words(self) -> list[str]:
+        """Every word typed."""
+        return tokens(self.text)
+
+    @property
+    def args(self) -> list[str]:
+        """The words after the command's own."""
+        return self.words[self.command_words :]
+
+    def arg(self, index: int) -> str:
+        """One word after the command's own ("" when there is none)."""
+        args = self.args
+        return args[index] if index < len(args) else ""
+
+    def rest(self, skip: int = 0) -> str:
+        """The raw text after the command's words and `skip` more, spacing kept."""
+        return _after(self.text, self.command_words + skip)
+
+    def mentions(self, start: int = 0) -> list[Mention]:
+        """The words from `start` on, read as mentions of people."""
+        return [read_mention(word) for word in self.args[start:]]
+
+    def mention(self, index: int = 0) -> Mention | None:
+        """One word read as a mention of a person (None when there is no such word)."""
+        word = self.arg(index)
+        return read_mention(word) if word else None

@@ -1,0 +1,267 @@
+"""What a habit is made of: the commands, buttons, forms, jobs and composers it declares, and the
+turn every use case receives. `registry.py` gathers the habits; nothing else lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+from pepptalk.core.calendar import local_today
+from pepptalk.core.i18n import Copy, copy_for
+from pepptalk.core.kinds import Role
+from pepptalk.core.messages import Message, Reply
+from pepptalk.core.ports import Actor, Chat, FormValues, Press
+from pepptalk.handlers.grammar import CommandLine
+from pepptalk.store.models import Member, Team
+from pepptalk.store.outbox import DeliveryJob
+from pepptalk.store.teams import Membership
+from pepptalk.store.uow import UnitOfWork
+
+T = TypeVar("T")
+V = TypeVar("V")
+T_contra = TypeVar("T_contra", contravariant=True)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One person's action, whether or not they are in a team yet."""
+
+    uow: UnitOfWork
+    chat: Chat
+    actor: Actor
+    seat: Membership | None
+    now: datetime
+    commands: tuple[AnyCommand, ...]
+
+    @property
+    def copy(self) -> Copy:
+        """The words of the person's team's language (English before they have a team)."""
+        return copy_for(self.seat.team.language if self.seat else "en")
+
+
+@dataclass(frozen=True)
+class TeamTurn:
+    """One team member's action: who, in which team, when, and the unit of work it runs in."""
+
+    uow: UnitOfWork
+    chat: Chat
+    actor: Actor
+    seat: Membership
+    now: datetime
+    commands: tuple[AnyCommand, ...]
+
+    @property
+    def team(self) -> Team:
+        """The member's team."""
+        return self.seat.team
+
+    @property
+    def member(self) -> Member:
+        """The member acting."""
+        return self.seat.member
+
+    @property
+    def is_leader(self) -> bool:
+        """Whether the member leads the team."""
+        return self.seat.is_leader
+
+    @property
+    def copy(self) -> Copy:
+        """The words of the team's language."""
+        return copy_for(self.seat.team.language)
+
+    @property
+    def today(self) -> date:
+        """The date it is where the member is."""
+        return local_today(self.seat.member, self.seat.team, self.now)
+
+
+class OpenHandler(Protocol):
+    """A command anyone may type, in a team or not."""
+
+    def __call__(self, *, turn: Turn, line: CommandLine) -> Awaitable[Reply]:
+        """Answer the command."""
+        ...
+
+
+class TeamHandler(Protocol):
+    """A command for members of a team."""
+
+    def __call__(self, *, turn: TeamTurn, line: CommandLine) -> Awaitable[Reply]:
+        """Answer the command."""
+        ...
+
+
+class ButtonHandler(Protocol[T_contra]):
+    """A button press, its value already read into `target`."""
+
+    def __call__(self, *, turn: TeamTurn, target: T_contra) -> Awaitable[Reply]:
+        """Answer the press."""
+        ...
+
+
+class FormHandler(Protocol[T_contra]):
+    """A submitted form, its context already read into `target`."""
+
+    def __call__(self, *, turn: TeamTurn, target: T_contra, values: FormValues) -> Awaitable[Reply]:
+        """Answer the submission."""
+        ...
+
+
+class Claim(Protocol):
+    """A scheduled job: queue in the outbox what is due at `now`; returns how many were new."""
+
+    def __call__(self, *, uow: UnitOfWork, now: datetime, queued_at: datetime) -> Awaitable[int]:
+        """Queue what is due."""
+        ...
+
+
+class Composer(Protocol):
+    """Turn leased deliveries of one kind into messages (None: nothing to send any more)."""
+
+    def __call__(
+        self, *, uow: UnitOfWork, jobs: list[DeliveryJob]
+    ) -> Awaitable[dict[int, Message | None]]:
+        """Compose a batch."""
+        ...
+
+
+class HomeView(Protocol):
+    """What a person sees on Pepptalk's home."""
+
+    def __call__(self, *, turn: Turn) -> Awaitable[Message]:
+        """Compose the home view."""
+        ...
+
+
+@dataclass(frozen=True)
+class OpenCommand:
+    """A command anyone may use. `for_newcomers`: help lists it only to people without a team."""
+
+    words: tuple[str, ...]
+    help: str
+    run: OpenHandler
+    for_newcomers: bool = False
+
+
+@dataclass(frozen=True)
+class TeamCommand:
+    """A command for team members; `role` narrows it, `refusal` is the prompt key when refused."""
+
+    words: tuple[str, ...]
+    help: str
+    run: TeamHandler
+    role: Role | None = None
+    refusal: str = ""
+
+
+AnyCommand = OpenCommand | TeamCommand
+
+
+@dataclass(frozen=True)
+class ButtonSpec(Generic[T]):
+    """A button: its action name, how its value is read (`unreadable`: the prompt key when it
+    cannot be), who may press it, and what it does."""
+
+    action: str
+    read: Callable[[Press], T | None]
+    run: ButtonHandler[T]
+    role: Role | None = None
+    unreadable: str = "errors.unknown_action"
+
+
+@dataclass(frozen=True)
+class FormSpec(Generic[T]):
+    """A form: its action name, how its context is read, who may send it, and what it does."""
+
+    action: str
+    read: Callable[[str], T | None]
+    run: FormHandler[T]
+    role: Role | None = None
+    unreadable: str = "errors.unknown_action"
+
+
+class Abandon(Exception):  # noqa: N818 - it is an outcome, not a failure
+    """Raised by a use case to undo everything it wrote and answer `reply` instead.
+
+    The unit of work rolls back, so a use case never has to take back its own writes by hand.
+    """
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__("use case abandoned")
+        self.reply = reply
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A scheduled job, by the name `pepptalk send NAME` knows it by."""
+
+    name: str
+    claim: Claim
+
+
+@dataclass(frozen=True)
+class ComposerSpec:
+    """How the outbox turns one kind of delivery into messages."""
+
+    kind: str
+    compose: Composer
+
+
+@dataclass(frozen=True)
+class Habit:
+    """Everything one habit offers. `on_text`: what words written to Pepptalk that are not a
+    command mean (one habit may claim them)."""
+
+    name: str
+    commands: tuple[AnyCommand, ...] = ()
+    buttons: tuple[ButtonSpec[Any], ...] = ()
+    forms: tuple[FormSpec[Any], ...] = ()
+    jobs: tuple[JobSpec, ...] = ()
+    composers: tuple[ComposerSpec, ...] = ()
+    home: HomeView | None = None
+    on_text: TeamHandler | None = None
+
+
+class Registry:
+    """The habits, gathered: what the grammar, the adapters, the sender and the schedule look up."""
+
+    def __init__(self, habits: tuple[Habit, ...]) -> None:
+        self.habits = habits
+        self.commands: tuple[AnyCommand, ...] = tuple(c for h in habits for c in h.commands)
+        self.buttons = _unique("button", ((b.action, b) for h in habits for b in h.buttons))
+        self.forms = _unique("form", ((f.action, f) for h in habits for f in h.forms))
+        self.jobs = _unique("job", ((j.name, j) for h in habits for j in h.jobs))
+        self.composers = _unique(
+            "composer", ((c.kind, c.compose) for h in habits for c in h.composers)
+        )
+        homes = [h.home for h in habits if h.home is not None]
+        texts = [h.on_text for h in habits if h.on_text is not None]
+        if len(homes) > 1 or len(texts) > 1:
+            raise ValueError("only one habit may own the home view, and one the plain text")
+        self.home: HomeView | None = homes[0] if homes else None
+        self.on_text: TeamHandler | None = texts[0] if texts else None
+        self.verbs = frozenset(c.words[0] for c in self.commands)
+
+    def match(self, words: list[str]) -> list[AnyCommand]:
+        """The commands the typed words name, longest match first (`team add` before `team`)."""
+        typed = tuple(w.lower() for w in words)
+        found = [c for c in self.commands if typed[: len(c.words)] == c.words]
+        longest = max((len(c.words) for c in found), default=0)
+        return [c for c in found if len(c.words) == longest]
+
+    def composer(self, kind: str) -> Composer | None:
+        """The composer for a stored delivery kind ("win:42" is composed by "win")."""
+        return self.composers.get(kind.partition(":")[0])
+
+
+def _unique(what: str, pairs: Iterable[tuple[str, V]]) -> dict[str, V]:
+    table: dict[str, V] = {}
+    for key, value in pairs:
+        if key in table:
+            raise ValueError(f"two habits declare the {what} {key!r}")
+        table[key] = value
+    return table

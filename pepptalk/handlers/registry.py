@@ -1,0 +1,35 @@
+"""The one table of Pepptalk's habits. Adding a habit: its module, one line here, its prompts.
+
+The order is the order `help` lists their commands in.
+"""
+
+from __future__ import annotations
+
+from pepptalk.handlers import (
+    checkin,
+    feedback,
+    help,
+    home,
+    pause,
+    recognition,
+    seen,
+    settings,
+    summary,
+    team,
+)
+from pepptalk.handlers.habit import Registry
+
+REGISTRY = Registry(
+    (
+        team.HABIT,
+        settings.HABIT,
+        checkin.HABIT,
+        summary.HABIT,
+        pause.HABIT,
+        recognition.HABIT,
+        feedback.HABIT,
+        seen.HABIT,
+        home.HABIT,
+        help.HABIT,
+    )
+)

@@ -1,0 +1,173 @@
+"""The one entry every adapter calls: a command, a button press, a form, the home view.
+
+Each call is one use case in one unit of work: it commits when the reply is ready, and rolls
+back when the use case abandons or breaks, so a mood tap's writes land together or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TypeVar
+
+from pepptalk.core.i18n import Copy, copy_for
+from pepptalk.core.kinds import Role
+from pepptalk.core.messages import Message, Reply, text_reply
+from pepptalk.core.ports import Actor, Chat, Press, Submission, UserProfile
+from pepptalk.handlers.grammar import COMMAND_MAX, CommandLine, tokens
+from pepptalk.handlers.habit import Abandon, OpenCommand, Registry, TeamCommand, TeamTurn, Turn
+from pepptalk.store.database import Database
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+Clock = Callable[[], datetime]
+_REFUSALS = {Role.LEADER: "errors.leaders_only", Role.SELLER: "errors.sellers_only"}
+
+
+def _refusal(copy: Copy, role: Role | None, key: str = "") -> Reply:
+    return text_reply(copy.text(key or _REFUSALS.get(role or Role.LEADER, "errors.leaders_only")))
+
+
+def _team_turn(turn: Turn) -> TeamTurn | None:
+    if turn.seat is None:
+        return None
+    return TeamTurn(turn.uow, turn.chat, turn.actor, turn.seat, turn.now, turn.commands)
+
+
+class Habits:
+    """Pepptalk's habits behind one door, for Slack, Teams and the playground alike."""
+
+    def __init__(self, *, registry: Registry, database: Database, chat: Chat, clock: Clock) -> None:
+        self.registry = registry
+        self.database = database
+        self.chat = chat
+        self.clock = clock
+
+    async def command(self, actor: Actor, text: str) -> Reply:
+        """Answer one command, typed after `/pepptalk` (or to the bot in Teams)."""
+        return await self._guarded(actor, "a command", lambda turn: self._command(turn, text))
+
+    async def direct_message(self, actor: Actor, text: str) -> Reply:
+        """Words written straight to Pepptalk: a command when they start like one, else today's
+        note (or whatever the habit that owns plain text makes of them)."""
+        words = tokens(text.strip().removeprefix("/pepptalk").strip())
+        if not words or words[0].lower() in self.registry.verbs | {"help"}:
+            return await self.command(actor, " ".join(words))
+        return await self._guarded(actor, "a direct message", lambda turn: self._text(turn, text))
+
+    async def press(self, actor: Actor, press: Press) -> Reply:
+        """Answer a button press."""
+        return await self._guarded(actor, "a button", lambda turn: self._press(turn, press))
+
+    async def submit(self, actor: Actor, submission: Submission) -> Reply:
+        """Answer a submitted form."""
+        return await self._guarded(actor, "a form", lambda turn: self._submit(turn, submission))
+
+    async def home(self, actor: Actor) -> Message:
+        """What this person sees on Pepptalk's home."""
+        home = self.registry.home
+        if home is None:
+            return Message(summary="Pepptalk")
+        return await self._run(actor, lambda turn: home(turn=turn))
+
+    async def help(self, actor: Actor) -> Message:
+        """What this person can do (Teams greets with it when installed)."""
+        reply = await self.command(actor, "help")
+        return reply.message or Message(summary="Pepptalk")
+
+    async def update_profile(self, workspace_id: str, profile: UserProfile) -> None:
+        """Keep a person's name and time zone as their platform reports them."""
+        async with self.database.uow() as uow:
+            await uow.teams.update_profile(
+                workspace_id=workspace_id,
+                user_id=profile.user_id,
+                name=profile.name,
+                timezone=profile.timezone,
+            )
+
+    async def _run(self, actor: Actor, use: Callable[[Turn], Awaitable[R]]) -> R:
+        async with self.database.uow() as uow:
+            seat = await uow.teams.membership(actor.workspace_id, actor.user_id)
+            turn = Turn(uow, self.chat, actor, seat, self.clock(), self.registry.commands)
+            return await use(turn)
+
+    async def _guarded(
+        self, actor: Actor, what: str, use: Callable[[Turn], Awaitable[Reply]]
+    ) -> Reply:
+        language = "en"
+
+        async def remembering_language(turn: Turn) -> Reply:
+            nonlocal language
+            language = turn.seat.team.language if turn.seat else "en"
+            return await use(turn)
+
+        try:
+            return await self._run(actor, remembering_language)
+        except Abandon as abandoned:
+            return abandoned.reply
+        except Exception:
+            # A bug must not leave the person in silence: log it, say so calmly, in their language.
+            log.exception("handling %s failed", what)
+            return text_reply(copy_for(language).text("errors.something_wrong"))
+
+    async def _command(self, turn: Turn, text: str) -> Reply:
+        copy = turn.copy
+        text = text.strip()
+        if len(text) > COMMAND_MAX:
+            return text_reply(
+                copy.text("errors.command_too_long", length=len(text), max=COMMAND_MAX)
+            )
+        if not text:
+            text = "help"
+        words = tokens(text)
+        matches = self.registry.match(words)
+        if not matches:
+            return text_reply(copy.text("errors.unknown_command", word=words[0][:40]))
+        first = matches[0]
+        line = CommandLine(text=text, command_words=len(first.words))
+        if isinstance(first, OpenCommand):
+            return await first.run(turn=turn, line=line)
+        team_turn = _team_turn(turn)
+        if team_turn is None:
+            return text_reply(copy.text("errors.no_team"))
+        role = team_turn.member.role
+        fitting = [c for c in matches if isinstance(c, TeamCommand) and c.role in (None, role)]
+        if not fitting:
+            refused = next(c for c in matches if isinstance(c, TeamCommand))
+            return _refusal(copy, refused.role, refused.refusal)
+        return await fitting[0].run(turn=team_turn, line=line)
+
+    async def _text(self, turn: Turn, text: str) -> Reply:
+        team_turn = _team_turn(turn)
+        if team_turn is None or self.registry.on_text is None:
+            return text_reply(turn.copy.text("errors.no_team"))
+        return await self.registry.on_text(turn=team_turn, line=CommandLine(text, 0))
+
+    async def _press(self, turn: Turn, press: Press) -> Reply:
+        team_turn = _team_turn(turn)
+        if team_turn is None:
+            return text_reply(turn.copy.text("errors.no_team"))
+        spec = self.registry.buttons.get(press.action)
+        if spec is None:
+            return text_reply(turn.copy.text("errors.unknown_action"))
+        target = spec.read(press)
+        if target is None:
+            return text_reply(turn.copy.text(spec.unreadable))
+        if spec.role not in (None, team_turn.member.role):
+            return _refusal(turn.copy, spec.role)
+        return await spec.run(turn=team_turn, target=target)
+
+    async def _submit(self, turn: Turn, submission: Submission) -> Reply:
+        team_turn = _team_turn(turn)
+        if team_turn is None:
+            return text_reply(turn.copy.text("errors.no_team"))
+        spec = self.registry.forms.get(submission.action)
+        if spec is None:
+            return text_reply(turn.copy.text("errors.unknown_action"))
+        target = spec.read(submission.context)
+        if target is None:
+            return text_reply(turn.copy.text(spec.unreadable))
+        if spec.role not in (None, team_turn.member.role):
+            return _refusal(turn.copy, spec.role)
+        return await spec.run(turn=team_turn, target=target, values=submission.values)

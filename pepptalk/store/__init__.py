@@ -1,0 +1,1 @@
+"""The data: models, one repository per aggregate, a unit of work, migrations beside the models."""

@@ -1,0 +1,83 @@
+"""Check-ins: each seller's mood and note for a day."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pepptalk.core.kinds import Mood
+from pepptalk.store.models import Checkin, Member
+from pepptalk.store.sql import upsert
+
+
+class CheckinRepository:
+    """Check-ins, read and written in one unit of work."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def save_mood(self, *, member: Member, day: date, mood: Mood, now: datetime) -> Checkin:
+        """Record (or change) a seller's mood for a date, keeping any note."""
+        statement = (
+            upsert(self._session, Checkin)
+            .values(
+                workspace_id=member.workspace_id,
+                team_id=member.team_id,
+                member_id=member.id,
+                local_date=day,
+                mood=mood,
+                note_private=False,
+                answered_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_update(
+                index_elements=[Checkin.member_id, Checkin.local_date],
+                set_={"mood": mood, "updated_at": now},
+            )
+        )
+        await self._session.execute(statement)
+        checkin = await self.of(member_id=member.id, day=day, fresh=True)
+        if checkin is None:  # pragma: no cover - it was written a line ago, in this transaction
+            raise RuntimeError("a check-in just saved could not be read back")
+        return checkin
+
+    async def of(self, *, member_id: int, day: date, fresh: bool = False) -> Checkin | None:
+        """A seller's check-in for a date (`fresh`: read again, past what this session holds)."""
+        query = select(Checkin).where(Checkin.member_id == member_id, Checkin.local_date == day)
+        if fresh:
+            query = query.execution_options(populate_existing=True)
+        return (await self._session.scalars(query)).first()
+
+    async def of_many(self, keys: Iterable[tuple[int, date]]) -> dict[tuple[int, date], Checkin]:
+        """The check-ins for many (member id, date) pairs in one query."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        members = {member_id for member_id, _ in wanted}
+        days = {day for _, day in wanted}
+        rows = await self._session.scalars(
+            select(Checkin).where(Checkin.member_id.in_(members), Checkin.local_date.in_(days))
+        )
+        return {
+            (c.member_id, c.local_date): c for c in rows if (c.member_id, c.local_date) in wanted
+        }
+
+    async def of_team(self, *, team_id: int, day: date) -> list[Checkin]:
+        """A team's check-ins for a date."""
+        rows = await self._session.scalars(
+            select(Checkin).where(Checkin.team_id == team_id, Checkin.local_date == day)
+        )
+        return list(rows)
+
+    async def recent(self, *, member_id: int, limit: int) -> list[Checkin]:
+        """A member's latest check-ins, newest first."""
+        rows = await self._session.scalars(
+            select(Checkin)
+            .where(Checkin.member_id == member_id)
+            .order_by(Checkin.local_date.desc())
+            .limit(limit)
+        )
+        return list(rows)

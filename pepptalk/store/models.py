@@ -1,0 +1,269 @@
+"""The data Pepptalk keeps. Every row carries its workspace, so installs can share a database."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    false,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from pepptalk.core.kinds import Cadence, DeliveryStatus, FeedbackKind, Mood, Platform, Role
+
+# Stable constraint names, so migrations can refer to them on every database.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every database (SQLite hands back naive values otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        # SQLite stores text; keep it naive UTC so comparisons sort correctly.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[E]):
+    """A StrEnum stored as its text value: a plain VARCHAR in the schema, the enum in Python."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        # Named as the argument, so SQLAlchemy's statement cache tells the enums apart.
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
+
+
+class MoodNumber(TypeDecorator[Mood]):
+    """A mood stored as its number, 1 to 5."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        return None if value is None else int(Mood(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Mood | None:
+        return None if value is None else Mood(value)
+
+
+class Base(DeclarativeBase):
+    """Base of all models."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Team(Base):
+    """A sales team and its settings."""
+
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[Platform] = mapped_column(EnumText(Platform, 16))
+    name: Mapped[str] = mapped_column(String(80))
+    checkin_time: Mapped[str] = mapped_column(String(5), default="08:30")
+    summary_delay_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    workdays: Mapped[str] = mapped_column(String(27), default="mon,tue,wed,thu,fri")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Oslo")
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    channel_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    meeting: Mapped[str | None] = mapped_column(String(9), nullable=True)
+    leader_sells: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Member(Base):
+    """A person in a team: a leader or a seller. Removed members keep their history."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        # One active team per person per workspace; removed rows do not count.
+        Index(
+            "uq_members_active_user",
+            "workspace_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("removed_at IS NULL"),
+            postgresql_where=text("removed_at IS NULL"),
+        ),
+        Index("ix_members_team_id", "team_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[Role] = mapped_column(EnumText(Role, 8))
+    display_name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # How often this seller should get feedback, what they said they would like, and when a low
+    # morning pulled the next conversation forward.
+    cadence: Mapped[Cadence] = mapped_column(
+        EnumText(Cadence, 12), default=Cadence.WEEKLY, server_default=Cadence.WEEKLY.value
+    )
+    cadence_wish: Mapped[Cadence | None] = mapped_column(EnumText(Cadence, 12), nullable=True)
+    cadence_asked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    feedback_pulled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    feedback_snoozed_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class Checkin(Base):
+    """One seller's answer for one local date."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("member_id", "local_date"),
+        Index("ix_checkins_team_id_local_date", "team_id", "local_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    mood: Mapped[Mood] = mapped_column(MoodNumber())
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note_private: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Delivery(Base):
+    """The outbox: one proactive message per (member, kind, local date), sent once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("member_id", "kind", "local_date"),
+        Index("ix_deliveries_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    local_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        EnumText(DeliveryStatus, 8), default=DeliveryStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    channel_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    message_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class ProcessedEvent(Base):
+    """Events already handled, so a platform's retry is not handled twice."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ConversationRef(Base):
+    """Where a platform lets us reach a person or a channel later (Teams conversation references).
+
+    `scope` is "user" (key: the person's id) or "channel" (key: the channel's id); `reference` is
+    the platform's own serialised reference, kept opaque here.
+    """
+
+    __tablename__ = "conversation_refs"
+    __table_args__ = (UniqueConstraint("workspace_id", "platform", "scope", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[Platform] = mapped_column(EnumText(Platform, 16))
+    scope: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Feedback(Base):
+    """A feedback conversation a leader had with a seller."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_member_id_given_on", "member_id", "given_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    given_by: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[FeedbackKind] = mapped_column(EnumText(FeedbackKind, 12))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    given_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Win(Base):
+    """A win a seller logged, and whether their leader gave it a shout-out."""
+
+    __tablename__ = "wins"
+    __table_args__ = (Index("ix_wins_member_id_won_on", "member_id", "won_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    won_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    shouted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

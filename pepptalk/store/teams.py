@@ -1,0 +1,183 @@
+"""Teams and their members: the aggregate every habit starts from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pepptalk.core.kinds import Platform, Role
+from pepptalk.core.ports import UserProfile
+from pepptalk.store.models import Member, Team
+from pepptalk.store.sql import active
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A person's active place in a team."""
+
+    member: Member
+    team: Team
+
+    @property
+    def is_leader(self) -> bool:
+        """Whether this person leads the team."""
+        return self.member.role is Role.LEADER
+
+
+class TeamRepository:
+    """Teams and members, read and written in one unit of work."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def membership(self, workspace_id: str, user_id: str) -> Membership | None:
+        """The active team membership of a person, if any."""
+        row = (
+            await self._session.execute(
+                select(Member, Team)
+                .join(Team, Team.id == Member.team_id)
+                .where(Member.workspace_id == workspace_id, Member.user_id == user_id, active())
+            )
+        ).first()
+        return Membership(member=row[0], team=row[1]) if row else None
+
+    async def named(self, workspace_id: str, name: str) -> Team | None:
+        """A team by name (case-insensitive) in a workspace."""
+        return (
+            await self._session.scalars(
+                select(Team).where(
+                    Team.workspace_id == workspace_id, func.lower(Team.name) == name.lower()
+                )
+            )
+        ).first()
+
+    async def create(
+        self,
+        *,
+        workspace_id: str,
+        platform: Platform,
+        name: str,
+        leader: UserProfile,
+        timezone: str,
+        country: str | None,
+        now: datetime,
+    ) -> Membership:
+        """Create a team with its first leader."""
+        team = Team(
+            workspace_id=workspace_id,
+            platform=platform,
+            name=name,
+            timezone=timezone,
+            country=country,
+            created_at=now,
+        )
+        self._session.add(team)
+        await self._session.flush()
+        member = Member(
+            workspace_id=workspace_id,
+            team_id=team.id,
+            user_id=leader.user_id,
+            role=Role.LEADER,
+            display_name=leader.name,
+            timezone=leader.timezone,
+            paused=False,
+            joined_at=now,
+        )
+        self._session.add(member)
+        await self._session.flush()
+        return Membership(member=member, team=team)
+
+    async def add_sellers(
+        self, *, team: Team, people: Sequence[UserProfile], now: datetime
+    ) -> None:
+        """Add people to a team as sellers (a removed seller of this team comes back)."""
+        for person in people:
+            previous = (
+                await self._session.scalars(
+                    select(Member)
+                    .where(Member.team_id == team.id, Member.user_id == person.user_id)
+                    .order_by(Member.id.desc())
+                )
+            ).first()
+            if previous is not None:
+                previous.removed_at = None
+                previous.display_name = person.name
+                previous.timezone = person.timezone
+                continue
+            self._session.add(
+                Member(
+                    workspace_id=team.workspace_id,
+                    team_id=team.id,
+                    user_id=person.user_id,
+                    role=Role.SELLER,
+                    display_name=person.name,
+                    timezone=person.timezone,
+                    paused=False,
+                    joined_at=now,
+                )
+            )
+        await self._session.flush()
+
+    async def members(self, team_id: int) -> list[Member]:
+        """The active members of a team, leaders first, then by name."""
+        rows = await self._session.scalars(
+            select(Member)
+            .where(Member.team_id == team_id, active())
+            .order_by(Member.role, func.lower(Member.display_name))
+        )
+        return list(rows)
+
+    async def sellers(self, team_id: int) -> list[Member]:
+        """The active sellers of a team, by name."""
+        return [m for m in await self.members(team_id) if m.role is Role.SELLER]
+
+    async def seller(
+        self, team_id: int, *, member_id: int | None = None, user_id: str = ""
+    ) -> Member | None:
+        """An active seller of a team, by member id or by platform user id."""
+        query = select(Member).where(
+            Member.team_id == team_id, Member.role == Role.SELLER, active()
+        )
+        if member_id is not None:
+            query = query.where(Member.id == member_id)
+        else:
+            query = query.where(Member.user_id == user_id)
+        return (await self._session.scalars(query)).first()
+
+    async def update_profile(
+        self, *, workspace_id: str, user_id: str, name: str, timezone: str | None
+    ) -> None:
+        """Keep a person's name and time zone as the platform reports them."""
+        await self._session.execute(
+            update(Member)
+            .where(Member.workspace_id == workspace_id, Member.user_id == user_id, active())
+            .values(display_name=name, timezone=timezone)
+        )
+
+    async def with_members(self) -> list[tuple[Team, list[Member]]]:
+        """Every team with its active members (for the schedule)."""
+        teams = list(await self._session.scalars(select(Team).order_by(Team.id)))
+        members = await self._session.scalars(select(Member).where(active()).order_by(Member.id))
+        by_team: dict[int, list[Member]] = {team.id: [] for team in teams}
+        for member in members:
+            by_team.setdefault(member.team_id, []).append(member)
+        return [(team, by_team[team.id]) for team in teams]
+
+    async def leader_names(self, team_ids: Iterable[int]) -> dict[int, list[str]]:
+        """The leaders' names of many teams in one query."""
+        ids = set(team_ids)
+        names: dict[int, list[str]] = {team_id: [] for team_id in ids}
+        if not ids:
+            return names
+        rows = await self._session.execute(
+            select(Member.team_id, Member.display_name)
+            .where(Member.team_id.in_(ids), Member.role == Role.LEADER, active())
+            .order_by(Member.id)
+        )
+        for team_id, name in rows:
+            names[team_id].append(name)
+        return names

@@ -1,0 +1,64 @@
+"""The unit of work: one use case's reads and writes, committed together or not at all."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pepptalk.store.checkins import CheckinRepository
+from pepptalk.store.events import EventRepository
+from pepptalk.store.feedback import FeedbackRepository
+from pepptalk.store.outbox import OutboxRepository
+from pepptalk.store.references import ReferenceRepository
+from pepptalk.store.teams import TeamRepository
+from pepptalk.store.wins import WinRepository
+
+
+class UnitOfWork:
+    """A session and the repositories on it; leaving the `async with` commits, an error rolls back.
+
+    Rows read through it stay attached, so a use case changes a setting by setting the attribute
+    (`team.language = "nb"`) and the change lands with everything else at the end.
+    """
+
+    session: AsyncSession
+    teams: TeamRepository
+    checkins: CheckinRepository
+    feedback: FeedbackRepository
+    wins: WinRepository
+    outbox: OutboxRepository
+    references: ReferenceRepository
+    events: EventRepository
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = session = self._sessions()
+        self.teams = TeamRepository(session)
+        self.checkins = CheckinRepository(session)
+        self.feedback = FeedbackRepository(session)
+        self.wins = WinRepository(session)
+        self.outbox = OutboxRepository(session)
+        self.references = ReferenceRepository(session)
+        self.events = EventRepository(session)
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if error is None:
+                await self.session.commit()
+            else:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def flush(self) -> None:
+        """Write what is pending now (to get new ids), still inside the one transaction."""
+        await self.session.flush()

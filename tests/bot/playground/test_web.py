@@ -1,0 +1,188 @@
+"""The playground through HTTP, as a browser would use it (without the browser)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from pepptalk.bot.config import Settings
+from pepptalk.bot.playground.seed import SELLERS, WORKSPACE, seed_demo
+from pepptalk.store.models import Checkin
+from tests.bot.playground.harness import PlaygroundSite, running_playground, visible_text
+from tests.stored import members, team_named
+
+
+@pytest.fixture
+async def site(tmp_path: Path) -> AsyncIterator[PlaygroundSite]:
+    async with running_playground(tmp_path) as running:
+        yield running
+
+
+async def test_the_demo_team_is_seeded_once_with_eight_weeks_of_history(
+    site: PlaygroundSite,
+) -> None:
+    database = site.pepptalk.database
+    async with database.uow() as uow:
+        session = uow.session
+        answers = await session.scalar(select(func.count()).select_from(Checkin))
+        lows = await session.scalar(select(func.count()).where(Checkin.mood <= 2))
+        days = await session.scalar(select(func.count(func.distinct(Checkin.local_date))))
+    assert days is not None and 35 <= days <= 40  # eight weeks of workdays, less holidays
+    assert answers is not None and answers > 0.8 * days * len(SELLERS)
+    assert lows is not None and lows > 0, "a believable dip has some low mornings"
+    assert await seed_demo(database, today=site.playground.clock.local().date()) is False
+    team = await team_named(database, WORKSPACE, "Oslo Inside Sales")
+    assert team is not None and len(await members(database, team.id)) == 7
+
+
+async def test_the_page_offers_everyone_in_the_cast(site: PlaygroundSite) -> None:
+    text = visible_text(await site.page("UANNA"))
+    assert "Ingrid Solberg (leader)" in text and "Sofie Holm (not in a team)" in text
+    assert "It is Sunday, 22 November 2026, 20:00 in Oslo." in text
+    assert "Nothing here yet" in text
+
+
+async def test_a_seller_checks_in_adds_a_note_and_the_leader_reads_the_summary(
+    site: PlaygroundSite,
+) -> None:
+    text = visible_text(await site.clock("UANNA", "checkin"))
+    assert "Monday, 23 November 2026, 08:30" in text and "Good morning, Anna!" in text
+    thread = site.playground.inbox.thread("UANNA")
+    status, page = await site.post(
+        "/playground/action",
+        "UANNA",
+        message=str(thread[-1].id),
+        action="checkin_mood",
+        group="checkin:2026-11-23",
+        value="2",
+    )
+    assert status == 200 and "You picked 😕 Low" in visible_text(page)
+    await site.post(
+        "/playground/action",
+        "UANNA",
+        message=str(thread[-1].id),
+        action="checkin_note",
+        group="checkin:2026-11-23:note",
+        value="2026-11-23",
+    )
+    status, page = await site.post("/playground/form", "UANNA", note="x" * 600, submit="save")
+    assert "600 characters" in visible_text(page), "the form stays open with the reason"
+    status, page = await site.post(
+        "/playground/form", "UANNA", note="Missed the bus", submit="save"
+    )
+    assert "Your note: Missed the bus" in visible_text(page)
+
+    text = visible_text(await site.clock("UINGRID", "summary"))
+    assert "Team check-in, Monday, 23 November 2026" in text
+    assert 'Anna Berg: 😕 Low, "Missed the bus"' in text
+
+
+async def test_commands_with_mentions_work_as_in_a_workspace(site: PlaygroundSite) -> None:
+    text = visible_text(await site.command("UINGRID", "/pepptalk team add @sofie @nobody"))
+    assert "Added Sofie Holm" in text and "can't find @nobody" in text
+    assert "Only visible to you" in text
+    text = visible_text(await site.command("UINGRID", "team set channel #oslo-salg"))
+    assert "#oslo-salg" in text
+    text = visible_text(await site.command("UANNA", "team add @sofie"))
+    assert "Only a team leader can do that" in text
+
+
+async def test_bad_input_gets_a_clear_answer_and_never_a_server_error(site: PlaygroundSite) -> None:
+    assert "Use HH:MM" in visible_text(await site.clock("UANNA", "at", "half past eight"))
+    assert "Sunday, 22 November 2026, 23:59" in visible_text(
+        await site.clock("UANNA", "at", "23:59")
+    )
+    # An earlier time of day means tomorrow: the clock never runs backwards.
+    assert "Monday, 23 November 2026, 23:58" in visible_text(
+        await site.clock("UANNA", "at", "23:58")
+    )
+    status, _ = await site.post("/playground/command", "UNOBODY", text="help")
+    assert status == 400
+    async with site.http.post(f"{site.url}/playground/command", data={"as": "UANNA"}) as response:
+        assert response.status == 403
+    status, _ = await site.post("/playground/action", "UANNA", action="checkin_mood", value="9")
+    assert status == 200
+    status, _ = await site.post("/playground/form", "UANNA", note="no form is open")
+    assert status == 200
+    assert "Pepptalk playground" in await site.page("<script>")
+
+
+ANY_HOST = Settings.model_fields["host"].default
+SLACK = {"slack_bot_token": "xoxb-1", "slack_signing_secret": "s"}
+
+
+@pytest.mark.parametrize(
+    ("credentials", "flag", "expected"),
+    [
+        ({}, False, [("playground", "127.0.0.1", 3000)]),
+        (
+            SLACK,
+            False,
+            [("bot", ANY_HOST, 3000)],
+        ),
+        (
+            SLACK,
+            True,
+            [("bot", ANY_HOST, 3000), ("playground", "127.0.0.1", 3001)],
+        ),
+    ],
+)
+async def test_the_playground_is_local_and_off_when_credentials_are_set(
+    tmp_path: Path, credentials: dict[str, str], flag: bool, expected: list[tuple[str, str, int]]
+) -> None:
+    from pepptalk.bot.cli import _sites
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite:///{tmp_path / 'real.db'}",
+        playground_database_url=f"sqlite:///{tmp_path / 'demo.db'}",
+        pepptalk_playground=flag,
+        **credentials,  # type: ignore[arg-type]
+    )
+    sites = await _sites(settings, demo=False)
+    try:
+        found = [("playground" if s.pepptalk.playground else "bot", s.host, s.port) for s in sites]
+        assert found == expected
+    finally:
+        for s in sites:
+            await s.pepptalk.close()
+
+
+async def test_every_seller_seen_and_recognition_work_in_the_playground(
+    site: PlaygroundSite,
+) -> None:
+    seen = visible_text(await site.command("UINGRID", "seen"))
+    assert re.search(r"Bjørn Haugen .{0,120}overdue since", seen)
+    assert "weekly (would like twice a week)" in seen and "overdue since" in seen
+    # After the summary comes the nudge, naming who is due.
+    text = visible_text(await site.clock("UINGRID", "summary"))
+    await site.clock("UINGRID", "at", "09:10")
+    text = visible_text(await site.page("UINGRID"))
+    assert "Who could use a word today" in text and "Bjørn Haugen" in text
+
+    await site.command("UANNA", "win Closed the Nordvik deal")
+    await site.clock("UINGRID", "at", "09:12")
+    leader = site.playground.inbox.thread("UINGRID")
+    win = next(p for p in leader if "logged a win" in p.message.summary)
+    shout_value = next(
+        b.value
+        for block in win.message.blocks
+        if hasattr(block, "buttons")
+        for b in block.buttons
+        if b.action == "win_shout"
+    )
+    status, page = await site.post(
+        "/playground/action",
+        "UINGRID",
+        message=str(win.id),
+        action="win_shout",
+        group="w",
+        value=shout_value,
+    )
+    text = visible_text(page)
+    assert status == 200 and "The team channel, #oslo-sales" in text
+    assert "Shout-out to Anna Berg: Closed the Nordvik deal" in text

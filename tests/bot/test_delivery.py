@@ -1,0 +1,147 @@
+"""The outbox: nothing lost, nothing twice, polite under rate limits."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from pepptalk.bot.delivery import DrainReport, deliver_pending
+from pepptalk.bot.jobs import claim
+from pepptalk.core.kinds import DeliveryStatus
+from pepptalk.core.ports import DeliveryError, RateLimitedError
+from pepptalk.handlers.registry import REGISTRY
+from pepptalk.store.database import Database
+from pepptalk.store.outbox import NewDelivery
+from tests.fakes.chat import FakeChat
+from tests.fakes.clock import FakeClock
+from tests.handlers.helpers import Team
+
+MONDAY_0830 = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
+SELLERS = {f"US{i:02d}": None for i in range(12)}
+
+
+@pytest.fixture
+async def team(database: Database, chat: FakeChat, clock: FakeClock) -> Team:
+    team = Team(database, chat, clock)
+    await team.create(SELLERS)
+    clock.set(MONDAY_0830)
+    assert await claim(team.services, "checkins", at=clock(), queued_at=clock()) == len(SELLERS)
+    return team
+
+
+async def send(team: Team, **options: Any) -> DrainReport:
+    """Drain the outbox as the schedule's tick does, with `options` for pacing."""
+    return await deliver_pending(
+        database=team.database, registry=REGISTRY, chat=team.chat, clock=team.clock, **options
+    )
+
+
+class RecordingSleep:
+    """A sleep that moves the fake clock instead of waiting."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.clock.advance(seconds=seconds)
+        await asyncio.sleep(0)
+
+
+async def test_rate_limits_pause_everyone_then_every_message_goes_once(team: Team) -> None:
+    team.chat.fail_next = [RateLimitedError(0.01), RateLimitedError(0.01)]
+    sleep = RecordingSleep(team.clock)
+    report = await send(team, sleep=sleep)
+    assert report.sent == len(SELLERS) and report.rate_limited == 2
+    assert sleep.waits, "the sender waited as the platform asked"
+    assert sorted(s.user_id for s in team.chat.sent) == sorted(SELLERS)
+    assert await team.counts() == {DeliveryStatus.SENT: len(SELLERS)}
+
+
+async def test_permanent_errors_fail_and_transient_ones_are_retried_later(team: Team) -> None:
+    team.chat.fail_next = [
+        DeliveryError("account_inactive", permanent=True),
+        DeliveryError("internal_error", permanent=False),
+    ]
+    report = await send(team)
+    assert (report.sent, report.failed, report.retried) == (len(SELLERS) - 2, 1, 1)
+    assert await team.counts() == {
+        DeliveryStatus.SENT: 10,
+        DeliveryStatus.FAILED: 1,
+        DeliveryStatus.PENDING: 1,
+    }
+    # Nothing more happens until the backoff has passed...
+    again = await send(team)
+    assert again.sent == 0
+    team.clock.advance(minutes=1)
+    again = await send(team)
+    assert again.sent == 1
+    assert await team.counts() == {DeliveryStatus.SENT: 11, DeliveryStatus.FAILED: 1}
+
+
+async def test_a_transient_error_gives_up_after_several_attempts(team: Team) -> None:
+    for _ in range(6):
+        team.chat.fail_next = [DeliveryError("fatal_error", permanent=False)]
+        await send(team)
+        team.clock.advance(hours=1)
+    assert (await team.counts())[DeliveryStatus.FAILED] == 1
+
+
+async def test_two_senders_at_once_send_each_message_once(team: Team) -> None:
+    await asyncio.gather(
+        send(team, batch=3),
+        send(team, batch=3),
+    )
+    assert sorted(s.user_id for s in team.chat.sent) == sorted(SELLERS)
+
+
+async def test_a_sender_that_died_mid_batch_is_picked_up_after_its_lease(team: Team) -> None:
+    async with team.database.uow() as uow:
+        leased = await uow.outbox.lease(
+            now=team.clock(), owner="crashed", limit=5, lease_for=timedelta(minutes=5)
+        )
+    assert len(leased) == 5
+    report = await send(team)
+    assert report.sent == len(SELLERS) - 5
+    team.clock.advance(minutes=6)
+    report = await send(team)
+    assert report.sent == 5
+    assert sorted(s.user_id for s in team.chat.sent) == sorted(SELLERS)
+
+
+async def test_waiting_out_rate_limits_past_the_lease_hands_the_row_back(team: Team) -> None:
+    # The platform asks for a wait longer than the lease: nobody sends under a stale lease.
+    team.chat.fail_next = [RateLimitedError(10 * 60)]
+    report = await send(
+        team,
+        sleep=RecordingSleep(team.clock),
+        concurrency=1,
+    )
+    assert report.retried >= 1
+    again = await send(team)
+    assert report.sent + again.sent == len(SELLERS)
+    assert sorted(s.user_id for s in team.chat.sent) == sorted(SELLERS)
+
+
+async def test_a_kind_nobody_can_compose_stays_queued_and_is_reported(team: Team) -> None:
+    seat = await team.seat("US00")
+    async with team.database.uow() as uow:
+        await uow.outbox.claim(
+            [
+                NewDelivery(
+                    workspace_id="T1",
+                    team_id=seat.team.id,
+                    member_id=seat.member.id,
+                    kind="mystery",
+                    local_date=team.clock().date(),
+                    due_at=team.clock(),
+                )
+            ]
+        )
+    report = await send(team, batch=50)
+    assert report.retried == len(SELLERS) + 1 and report.sent == 0
+    assert (await team.counts()) == {DeliveryStatus.PENDING: len(SELLERS) + 1}
