@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
+from pydantic import SecretStr
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.signature import SignatureVerifier
@@ -31,6 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from pepptalk.bot.app import create_app
 from pepptalk.bot.config import Settings
 from pepptalk.core.i18n import copy_for
+from tests.fakes.serving import start_on_free_port
 from tests.fakes.slack_api import TOKEN, WORKSPACE, FakeSlackApi
 
 SECRET = "bench-signing-secret"
@@ -92,7 +94,7 @@ def signed_command(fake: FakeSlackApi, i: int) -> tuple[bytes, dict[str, str]]:
         }
     )
     timestamp = str(int(time.time()))
-    signature = SignatureVerifier(SECRET).generate_signature(timestamp=timestamp, body=body)
+    signature = SignatureVerifier(SECRET).generate_signature(timestamp=timestamp, body=body) or ""
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
         "X-Slack-Request-Timestamp": timestamp,
@@ -105,12 +107,7 @@ def signed_command(fake: FakeSlackApi, i: int) -> tuple[bytes, dict[str, str]]:
 async def serving(app: web.Application) -> AsyncIterator[str]:
     """Serve an aiohttp app on 127.0.0.1, a free port; yields its /slack/events URL."""
     runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = site._server
-    assert server is not None
-    port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+    port = await start_on_free_port(runner)
     try:
         yield f"http://127.0.0.1:{port}/slack/events"
     finally:
@@ -208,8 +205,8 @@ async def main(requests: int, concurrency: int) -> None:
     with tempfile.TemporaryDirectory(prefix="pepptalk-bench-") as tmp:
         settings = Settings(
             database_url=f"sqlite:///{Path(tmp) / 'pepptalk.db'}",
-            slack_bot_token=TOKEN,
-            slack_signing_secret=SECRET,
+            slack_bot_token=SecretStr(TOKEN),
+            slack_signing_secret=SecretStr(SECRET),
             slack_api_url=fake.base_url,
         )
         pepptalk = await create_app(settings)

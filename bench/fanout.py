@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from pepptalk.bot.app import create_app
 from pepptalk.bot.config import Settings
 from pepptalk.bot.jobs import JobReport, run_job
@@ -130,8 +132,8 @@ async def one_run(scenario: Scenario, *, sellers: int, teams: int, trace: bool) 
         with tempfile.TemporaryDirectory(prefix="pepptalk-fanout-") as tmp:
             settings = Settings(
                 database_url=f"sqlite:///{Path(tmp) / 'pepptalk.db'}",
-                slack_bot_token=TOKEN,
-                slack_signing_secret="bench-signing-secret",
+                slack_bot_token=SecretStr(TOKEN),
+                slack_signing_secret=SecretStr("bench-signing-secret"),
                 slack_api_url=fake.base_url,
             )
             seeded = await seed(settings.async_database_url, fake, sellers=sellers, teams=teams)

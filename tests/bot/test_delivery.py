@@ -20,7 +20,7 @@ from tests.fakes.clock import FakeClock
 from tests.handlers.helpers import Team
 
 MONDAY_0830 = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
-SELLERS = {f"US{i:02d}": None for i in range(12)}
+SELLERS: dict[str, str | None] = {f"US{i:02d}": None for i in range(12)}
 
 
 @pytest.fixture

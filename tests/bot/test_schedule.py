@@ -16,7 +16,7 @@ from tests.fakes.clock import FakeClock
 
 
 def settings(tmp_path: Path, **values: object) -> Settings:
-    return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'p.db'}", **values)  # type: ignore[call-arg, arg-type]
+    return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'p.db'}", **values)  # type: ignore[arg-type]
 
 
 async def test_each_minute_tick_sends_checkins_summaries_and_nudges_once(tmp_path: Path) -> None:

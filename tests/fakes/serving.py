@@ -1,4 +1,4 @@
-"""Serving an aiohttp application on a free local port, for tests and fakes."""
+"""Serving an aiohttp app on a free port of 127.0.0.1, for tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ from contextlib import asynccontextmanager
 from aiohttp import web
 
 
+async def start_on_free_port(runner: web.AppRunner) -> int:
+    """Start `runner` on 127.0.0.1 at a port the system picks; that port."""
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    return int(port)
+
+
 @asynccontextmanager
 async def served(app: web.Application) -> AsyncIterator[str]:
-    """Serve `app` on 127.0.0.1 and a free port; yields its base URL (no trailing slash)."""
+    """Serve `app` on a free port of 127.0.0.1 while the block runs; yields its base URL."""
     runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = await start_on_free_port(runner)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

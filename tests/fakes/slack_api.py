@@ -14,6 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.serving import start_on_free_port
+
 TOKEN = "xoxb-test-token"
 WORKSPACE = "T0PEPP"
 
@@ -126,12 +128,7 @@ class FakeSlackApi:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
         self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.port = await start_on_free_port(self._runner)
         return self
 
     async def stop(self) -> None:

@@ -21,6 +21,8 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tests.fakes.serving import start_on_free_port
+
 ISSUER = "https://api.botframework.com"
 
 
@@ -70,10 +72,7 @@ class FakeConnector:
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = await start_on_free_port(self._runner)
         return self
 
     async def stop(self) -> None:
@@ -122,6 +121,7 @@ class FakeOpenId:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                payload: dict[str, Any]
                 if self.path.endswith("/keys"):
                     payload = keys
                 else:

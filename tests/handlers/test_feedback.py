@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pepptalk.core.messages import Choice
+from pepptalk.core.messages import Choice, TextInput
 from pepptalk.handlers.feedback import FORM, LOG_ACTION
 from pepptalk.store.database import Database
 from tests.fakes.chat import FakeChat
@@ -37,15 +37,17 @@ async def test_logging_with_a_kind_saves_it_and_says_when_the_next_talk_is_due(t
 
 async def test_without_a_kind_the_form_opens_with_the_note_and_saves(team: Team) -> None:
     reply = await team.reply("ULEAD", "feedback <@UBJORN> Talked about the new script")
-    assert reply.form is not None and reply.form.action == FORM
-    kind = next(i for i in reply.form.inputs if isinstance(i, Choice))
+    form = reply.form
+    assert form is not None and form.action == FORM
+    kind = next(i for i in form.inputs if isinstance(i, Choice))
     assert [v for v, _ in kind.options] == ["praise", "coaching", "goal", "one_to_one"]
-    assert reply.form.inputs[1].initial == "Talked about the new script"  # type: ignore[union-attr]
+    note = form.inputs[1]
+    assert isinstance(note, TextInput) and note.initial == "Talked about the new script"
 
     async def submit(values: dict[str, str | bool]) -> str:
-        return words(await team.submit("ULEAD", FORM, reply.form.context, values))
+        return words(await team.submit("ULEAD", FORM, form.context, values))
 
-    bad = await team.submit("ULEAD", FORM, reply.form.context, {"kind": "shouting", "note": ""})
+    bad = await team.submit("ULEAD", FORM, form.context, {"kind": "shouting", "note": ""})
     assert bad.form_errors and "Choose praise" in bad.form_errors["kind"]
     assert "Logged: goal talk with Seller UBJORN" in await submit({"kind": "goal", "note": "ok"})
 

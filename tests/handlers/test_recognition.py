@@ -23,7 +23,7 @@ async def team(database: Database, chat: FakeChat, clock: FakeClock) -> Team:
 async def wins_to_leader(team: Team) -> list[str]:
     """Send what is queued; the win ids offered to the leader, in order."""
     await team.run()
-    ids = []
+    ids: list[str] = []
     for sent in team.chat.to("ULEAD"):
         for block in sent.message.blocks:
             if isinstance(block, Buttons):

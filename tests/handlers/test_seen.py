@@ -86,7 +86,8 @@ async def test_the_first_checkin_asks_once_how_often_and_the_leader_sees_the_wis
 ) -> None:
     team.clock.set(MONDAY_0830)
     first = await team.press("UANNA", MOOD_ACTION, "4", group="checkin:2026-11-23")
-    rows = [b for b in first.message.blocks if isinstance(b, Buttons)]  # type: ignore[union-attr]
+    assert first.message is not None
+    rows = [b for b in first.message.blocks if isinstance(b, Buttons)]
     wish = rows[-1]
     assert [b.value for b in wish.buttons] == ["daily", "twice-weekly", "weekly", "biweekly"]
     again = await team.press("UANNA", MOOD_ACTION, "5", group="checkin:2026-11-23")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pepptalk.store.database import migrate
@@ -15,11 +15,11 @@ async def test_empty_to_head_matches_the_models(engine: AsyncEngine) -> None:
     # The fixture already ran the migrations on an empty database; running again is a no-op.
     await migrate(engine)
 
-    def differences(connection):  # type: ignore[no-untyped-def]
+    def differences(connection: Connection) -> list[object]:
         context = MigrationContext.configure(connection)
-        return compare_metadata(context, Base.metadata)
+        return list(compare_metadata(context, Base.metadata))
 
-    def tables(connection):  # type: ignore[no-untyped-def]
+    def tables(connection: Connection) -> set[str]:
         return set(inspect(connection).get_table_names())
 
     async with engine.connect() as connection:

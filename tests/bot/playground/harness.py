@@ -13,6 +13,7 @@ import aiohttp
 
 from pepptalk.bot.app import Pepptalk, create_playground
 from pepptalk.bot.config import Settings
+from pepptalk.bot.playground.web import Playground
 from tests.fakes.clock import FakeClock
 from tests.fakes.serving import served
 
@@ -28,7 +29,7 @@ class PlaygroundSite:
         self.http = aiohttp.ClientSession()
 
     @property
-    def playground(self):  # type: ignore[no-untyped-def]
+    def playground(self) -> Playground:
         assert self.pepptalk.playground is not None
         return self.pepptalk.playground
 
@@ -62,7 +63,7 @@ def visible_text(html: str) -> str:
 @asynccontextmanager
 async def running_playground(tmp_path: Path) -> AsyncIterator[PlaygroundSite]:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         playground_database_url=f"sqlite:///{tmp_path / 'demo.db'}",
     )
     pepptalk = await create_playground(settings, real_clock=FakeClock(SUNDAY_EVENING))

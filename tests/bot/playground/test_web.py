@@ -137,7 +137,7 @@ async def test_the_playground_is_local_and_off_when_credentials_are_set(
     from pepptalk.bot.cli import _sites
 
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=f"sqlite:///{tmp_path / 'real.db'}",
         playground_database_url=f"sqlite:///{tmp_path / 'demo.db'}",
         pepptalk_playground=flag,

@@ -16,6 +16,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from pepptalk.bot.app import Pepptalk, create_app
 from pepptalk.bot.config import Settings
+from pepptalk.bot.services import Services
 from tests.fakes.clock import FakeClock
 from tests.fakes.serving import served
 from tests.fakes.slack_api import TOKEN, WORKSPACE, FakeSlackApi
@@ -26,7 +27,7 @@ SECRET = "test-signing-secret"
 def signed_headers(body: str, *, secret: str = SECRET, age: int = 0) -> dict[str, str]:
     """Headers Slack would send with `body`, signed `age` seconds ago."""
     timestamp = str(int(time.time()) - age)
-    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body) or ""
     return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
 
 
@@ -39,7 +40,7 @@ class SlackHarness:
         self._responses = 0
 
     @property
-    def services(self):  # type: ignore[no-untyped-def]
+    def services(self) -> Services:
         return self.pepptalk.services
 
     async def post(
@@ -128,10 +129,10 @@ async def running_pepptalk(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Sl
     """Pepptalk on port 0 with its own SQLite file, pointed at a fresh fake Web API."""
     api = await FakeSlackApi().start()
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=f"sqlite:///{tmp_path / 'pepptalk.db'}",
-        slack_bot_token=TOKEN,  # type: ignore[arg-type]
-        slack_signing_secret=SECRET,  # type: ignore[arg-type]
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
         slack_app_token=None,
         slack_api_url=api.base_url,
     )

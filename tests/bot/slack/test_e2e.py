@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -142,11 +142,14 @@ async def test_unsigned_forged_and_stale_requests_are_refused(
 ) -> None:
     body = "team_id=T0PEPP&user_id=UX&command=%2Fpepptalk&text=team+create+Evil"
     if headers == "wrong-secret":
-        headers = signed_headers(body, secret="not-the-secret")
+        sent = signed_headers(body, secret="not-the-secret")
     elif headers == "stale":
-        headers = signed_headers(body, age=10 * 60)
+        sent = signed_headers(body, age=10 * 60)
+    else:
+        assert isinstance(headers, dict)
+        sent = headers or {"X": "1"}
     response = await slack.post(
-        body, content_type="application/x-www-form-urlencoded", headers=headers or {"X": "1"}
+        body, content_type="application/x-www-form-urlencoded", headers=sent
     )
     assert response.status == 401
     assert await team_named(slack.services.database, WORKSPACE, "Evil") is None
@@ -295,7 +298,7 @@ async def _zone_is(slack: SlackHarness, zone: str) -> bool:
     return seat is not None and seat.member.timezone == zone
 
 
-async def _until(condition, within: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+async def _until(condition: Callable[[], object], within: float = 5.0) -> None:
     deadline = asyncio.get_running_loop().time() + within
     while True:
         result = condition()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
@@ -25,7 +26,7 @@ def message(
     value: dict[str, Any] | None = None,
     service_url: str = "http://127.0.0.1:9/",
     channel: str | None = None,
-    mentions: list[ChannelAccount] = (),  # type: ignore[assignment]
+    mentions: Sequence[ChannelAccount] = (),
     reply_to_id: str | None = None,
     local_timezone: str | None = "Europe/Oslo",
 ) -> Activity:

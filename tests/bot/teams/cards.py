@@ -23,7 +23,7 @@ def _validator() -> jsonschema.protocols.Validator | None:
         return None
     schema = json.loads(SCHEMA.read_text())
     cls = jsonschema.validators.validator_for(schema)
-    return cls(schema)  # type: ignore[no-any-return]
+    return cls(schema)
 
 
 def card_problems(card: dict[str, Any]) -> list[str]:

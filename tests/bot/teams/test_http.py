@@ -59,7 +59,7 @@ class TeamsSite:
 async def teams_site(tmp_path: Path, **settings: Any) -> AsyncIterator[TeamsSite]:
     connector = await FakeConnector().start()
     pepptalk = await create_app(
-        Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'p.db'}", **settings),  # type: ignore[call-arg]
+        Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'p.db'}", **settings),
         clock=FakeClock(MONDAY_0830_OSLO),
     )
     try:

@@ -31,7 +31,7 @@ class Turns:
         self.database = database
         self.adapter = TestAdapter()
         # The directory is Teams' own (what Pepptalk has seen); sends are not part of these turns.
-        settings = Settings(_env_file=None, microsoft_app_id="")  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, microsoft_app_id="")
         teams_chat = TeamsChat(create_adapter(settings), database, "", clock)
         chats = PlatformChats({PLATFORM: teams_chat})
         self.bot = PepptalkTeamsBot(
