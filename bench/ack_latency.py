@@ -32,7 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from pepptalk.bot.app import create_app
 from pepptalk.bot.config import Settings
 from pepptalk.core.i18n import copy_for
-from tests.fakes.serving import start_on_free_port
+from tests.fakes.serving import served
 from tests.fakes.slack_api import TOKEN, WORKSPACE, FakeSlackApi
 
 SECRET = "bench-signing-secret"
@@ -106,12 +106,8 @@ def signed_command(fake: FakeSlackApi, i: int) -> tuple[bytes, dict[str, str]]:
 @asynccontextmanager
 async def serving(app: web.Application) -> AsyncIterator[str]:
     """Serve an aiohttp app on 127.0.0.1, a free port; yields its /slack/events URL."""
-    runner = web.AppRunner(app, access_log=None)
-    port = await start_on_free_port(runner)
-    try:
-        yield f"http://127.0.0.1:{port}/slack/events"
-    finally:
-        await runner.cleanup()
+    async with served(app) as url:
+        yield f"{url}/slack/events"
 
 
 def bare_web_app(fake: FakeSlackApi) -> web.Application:

@@ -34,6 +34,7 @@ from pepptalk.handlers.habit import (
     JobSpec,
     TeamCommand,
     TeamTurn,
+    by_value,
 )
 from pepptalk.store.models import Checkin, Member, Team
 from pepptalk.store.outbox import DeliveryJob, NewDelivery
@@ -287,10 +288,6 @@ async def compose_checkins(
     return messages
 
 
-def _read_day(press: Press) -> date | None:
-    return day_of(press.value)
-
-
 HABIT = Habit(
     name="checkin",
     commands=(
@@ -299,7 +296,7 @@ HABIT = Habit(
     ),
     buttons=(
         ButtonSpec(MOOD_ACTION, _read_tap, record_mood, Role.SELLER, "errors.bad_mood"),
-        ButtonSpec(NOTE_ACTION, _read_day, open_note_form),
+        ButtonSpec(NOTE_ACTION, by_value(day_of), open_note_form),
     ),
     forms=(FormSpec(NOTE_FORM, day_of, submit_note_form),),
     jobs=(JobSpec("checkins", claim_checkins),),

@@ -17,9 +17,17 @@ from pepptalk.core.messages import (
     TextInput,
     text_reply,
 )
-from pepptalk.core.ports import FormValues, Press
-from pepptalk.handlers.grammar import CommandLine
-from pepptalk.handlers.habit import Abandon, ButtonSpec, FormSpec, Habit, TeamCommand, TeamTurn
+from pepptalk.core.ports import FormValues
+from pepptalk.handlers.grammar import CommandLine, read_id
+from pepptalk.handlers.habit import (
+    Abandon,
+    ButtonSpec,
+    FormSpec,
+    Habit,
+    TeamCommand,
+    TeamTurn,
+    by_value,
+)
 from pepptalk.store.models import Feedback, Member
 
 # What leaders type for each kind (the form offers them by name).
@@ -196,16 +204,6 @@ async def record_wish(*, turn: TeamTurn, target: str) -> Reply:
     return text_reply(copy("feedback.wish_saved", cadence=cadence_label(copy, cadence)))
 
 
-def read_member_id(text: str) -> int | None:
-    """A member id a button or form carried."""
-    return int(text) if text.isdigit() else None
-
-
-def pressed_member_id(press: Press) -> int | None:
-    """The member id a button carried."""
-    return read_member_id(press.value)
-
-
 HABIT = Habit(
     name="feedback",
     commands=(
@@ -214,11 +212,9 @@ HABIT = Habit(
     ),
     buttons=(
         ButtonSpec(
-            LOG_ACTION, pressed_member_id, open_feedback_form, Role.LEADER, "feedback.seller_gone"
+            LOG_ACTION, by_value(read_id), open_feedback_form, Role.LEADER, "feedback.seller_gone"
         ),
-        ButtonSpec(WISH, lambda press: press.value, record_wish, Role.SELLER),
+        ButtonSpec(WISH, by_value(str), record_wish, Role.SELLER),
     ),
-    forms=(
-        FormSpec(FORM, read_member_id, submit_feedback_form, Role.LEADER, "feedback.seller_gone"),
-    ),
+    forms=(FormSpec(FORM, read_id, submit_feedback_form, Role.LEADER, "feedback.seller_gone"),),
 )

@@ -29,6 +29,11 @@ def _after(text: str, count: int) -> str:
     return text[position:].strip()
 
 
+def read_id(text: str) -> int | None:
+    """A row id a button or form carried (a member, a win), or None when it is not one."""
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 @dataclass(frozen=True)
 class CommandLine:
     """One typed command, read: the command's own words, and what follows them."""

@@ -184,6 +184,15 @@ class FormSpec(Generic[T]):
     unreadable: str = "errors.unknown_action"
 
 
+def by_value(read: Callable[[str], T | None]) -> Callable[[Press], T | None]:
+    """Read a button by its value alone (most buttons carry just an id or a date)."""
+
+    def read_press(press: Press) -> T | None:
+        return read(press.value)
+
+    return read_press
+
+
 class Abandon(Exception):  # noqa: N818 - it is an outcome, not a failure
     """Raised by a use case to undo everything it wrote and answer `reply` instead.
 

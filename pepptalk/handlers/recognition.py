@@ -15,8 +15,8 @@ from pepptalk.core.messages import (
     Text,
     text_reply,
 )
-from pepptalk.core.ports import DeliveryError, Press, RateLimitedError
-from pepptalk.handlers.grammar import CommandLine
+from pepptalk.core.ports import DeliveryError, RateLimitedError
+from pepptalk.handlers.grammar import CommandLine, read_id
 from pepptalk.handlers.habit import (
     Abandon,
     ButtonSpec,
@@ -24,6 +24,7 @@ from pepptalk.handlers.habit import (
     Habit,
     TeamCommand,
     TeamTurn,
+    by_value,
 )
 from pepptalk.store.models import Team, Win
 from pepptalk.store.outbox import DeliveryJob, NewDelivery
@@ -138,13 +139,9 @@ async def shout_out(*, turn: TeamTurn, target: int) -> Reply:
     )
 
 
-def _read_win_id(press: Press) -> int | None:
-    return int(press.value) if press.value.isdigit() else None
-
-
 HABIT = Habit(
     name="recognition",
     commands=(TeamCommand(("win",), "help.win", log_win, role=Role.SELLER),),
-    buttons=(ButtonSpec(SHOUT, _read_win_id, shout_out, Role.LEADER, "wins.not_found"),),
+    buttons=(ButtonSpec(SHOUT, by_value(read_id), shout_out, Role.LEADER, "wins.not_found"),),
     composers=(ComposerSpec(DeliveryKind.WIN, compose_wins),),
 )

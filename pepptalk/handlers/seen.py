@@ -24,11 +24,18 @@ from pepptalk.handlers.feedback import (
     cadence_label,
     due_on,
     kind_label,
-    pressed_member_id,
     seller_by_id,
 )
-from pepptalk.handlers.grammar import CommandLine
-from pepptalk.handlers.habit import ButtonSpec, ComposerSpec, Habit, JobSpec, TeamCommand, TeamTurn
+from pepptalk.handlers.grammar import CommandLine, read_id
+from pepptalk.handlers.habit import (
+    ButtonSpec,
+    ComposerSpec,
+    Habit,
+    JobSpec,
+    TeamCommand,
+    TeamTurn,
+    by_value,
+)
 from pepptalk.handlers.summary import claim_for_leaders, summary_delay
 from pepptalk.store.models import Feedback, Member, Team
 from pepptalk.store.outbox import DeliveryJob
@@ -183,7 +190,7 @@ HABIT = Habit(
     name="seen",
     commands=(TeamCommand(("seen",), "help.seen", show_seen, role=Role.LEADER),),
     buttons=(
-        ButtonSpec(SNOOZE, pressed_member_id, snooze_seller, Role.LEADER, "feedback.seller_gone"),
+        ButtonSpec(SNOOZE, by_value(read_id), snooze_seller, Role.LEADER, "feedback.seller_gone"),
     ),
     jobs=(JobSpec("nudges", claim_nudges),),
     composers=(ComposerSpec(DeliveryKind.NUDGE, compose_nudges),),

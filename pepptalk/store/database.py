@@ -58,11 +58,6 @@ class Database:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
-    @property
-    def dialect(self) -> str:
-        """The database's dialect name ("sqlite" or "postgresql")."""
-        return str(self.engine.dialect.name)
-
     def uow(self) -> UnitOfWork:
         """A new unit of work: use it as `async with database.uow() as uow:`."""
         return UnitOfWork(self._sessions)

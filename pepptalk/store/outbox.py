@@ -167,18 +167,6 @@ class OutboxRepository:
             .values(status=DeliveryStatus.SKIPPED, error=reason)
         )
 
-    async def find(self, *, member_id: int, kind: str, day: date) -> Delivery | None:
-        """The delivery of one kind to one member for one date."""
-        return (
-            await self._session.scalars(
-                select(Delivery).where(
-                    Delivery.member_id == member_id,
-                    Delivery.kind == kind,
-                    Delivery.local_date == day,
-                )
-            )
-        ).first()
-
     async def asked(self, *, team_id: int, day: date) -> set[int]:
         """The members a check-in went out (or is going out) to on a date."""
         rows = await self._session.scalars(

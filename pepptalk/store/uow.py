@@ -58,7 +58,3 @@ class UnitOfWork:
                 await self.session.rollback()
         finally:
             await self.session.close()
-
-    async def flush(self) -> None:
-        """Write what is pending now (to get new ids), still inside the one transaction."""
-        await self.session.flush()
