@@ -36,6 +36,24 @@ class PlatformChats:
             platform=platform, workspace_id=workspace_id, channel_id=channel_id, message=message
         )
 
+    async def update_direct(
+        self,
+        *,
+        platform: Platform,
+        workspace_id: str,
+        user_id: str,
+        sent: SentMessage,
+        message: Message,
+    ) -> None:
+        """Change a direct message through its platform."""
+        await self._chat(platform).update_direct(
+            platform=platform,
+            workspace_id=workspace_id,
+            user_id=user_id,
+            sent=sent,
+            message=message,
+        )
+
     async def find_user(
         self, *, platform: Platform, workspace_id: str, user_id: str
     ) -> UserProfile | None:

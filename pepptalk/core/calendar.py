@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import Protocol
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import TZPATH, ZoneInfo, available_timezones
 
 import holidays
 
@@ -55,15 +57,6 @@ class MemberCalendar(Protocol):
 
 
 _HHMM = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
-# Where a leader's zone tells us their country, we can guess the holidays to skip.
-COUNTRY_OF_ZONE = {
-    "Europe/Oslo": "NO",
-    "Arctic/Longyearbyen": "NO",
-    "Europe/Stockholm": "SE",
-    "Europe/Copenhagen": "DK",
-    "Europe/Helsinki": "FI",
-    "Atlantic/Reykjavik": "IS",
-}
 # The holidays package names its languages its own way.
 _HOLIDAY_LANGUAGE = {"en": "en_US", "nb": "no", "sv": "sv", "da": "da"}
 
@@ -119,6 +112,33 @@ def parse_country(text: str) -> str | None:
 
 
 @cache
+def _zone_countries() -> dict[str, str]:
+    """Each zone of the time zone database's zone.tab, and the one country it lies in."""
+    text = ""
+    try:
+        text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text("utf-8")
+    except (ModuleNotFoundError, OSError):
+        for folder in TZPATH:
+            path = Path(folder) / "zone.tab"
+            if path.is_file():
+                text = path.read_text("utf-8")
+                break
+    countries: dict[str, str] = {}
+    for line in text.splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 3 and not line.startswith("#"):
+            countries[fields[2]] = fields[0]
+    return countries
+
+
+def country_of_zone(name: str | None) -> str | None:
+    """The country a time zone lies in, when it names one we know holidays for."""
+    canonical = parse_timezone(name) if name else None
+    country = _zone_countries().get(canonical or "")
+    return country if country in supported_countries() else None
+
+
+@cache
 def _holidays(country: str, year: int, language: str) -> dict[date, str]:
     try:
         table = holidays.country_holidays(
@@ -141,9 +161,19 @@ def workdays_of(team: TeamCalendar) -> tuple[str, ...]:
     return tuple(day for day in team.workdays.split(",") if day)
 
 
-def is_workday(team: TeamCalendar, day: date) -> bool:
-    """A day the team works: one of its weekdays and not a public holiday."""
-    return DAY_NAMES[day.weekday()] in workdays_of(team) and holiday(team.country, day) is None
+def holiday_country(team: TeamCalendar, member: MemberCalendar | None = None) -> str | None:
+    """Whose public holidays are a member's days off: their own zone's country when it names one,
+    else the team's country."""
+    own = country_of_zone(member.timezone) if member is not None else None
+    return own or team.country
+
+
+def is_workday(team: TeamCalendar, day: date, member: MemberCalendar | None = None) -> bool:
+    """A day the team works (one of its weekdays), and not a public holiday where the member (or,
+    without one, the team) is."""
+    if DAY_NAMES[day.weekday()] not in workdays_of(team):
+        return False
+    return holiday(holiday_country(team, member), day) is None
 
 
 def member_zone(member: MemberCalendar, team: TeamCalendar) -> ZoneInfo:

@@ -12,10 +12,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
+from pepptalk.core.kinds import Cadence, FeedbackKind, Mood
 from pepptalk.core.messages import Command, Rich, Text
 
 LANGUAGES = ("en", "nb", "sv", "da")
@@ -76,6 +77,23 @@ class Copy:
         """A date without the weekday."""
         return str(format_date(day, format="long", locale=self.locale))
 
+    def day(self, day: dt.date) -> str:
+        """A date within the next weeks, short and without the year: "Thu 26 Nov"."""
+        return str(format_skeleton("MMMEd", day, locale=self.locale))
+
+    def ago(self, day: dt.date, today: dt.date) -> str:
+        """How long ago a day was, as people say it: "yesterday", "3 days ago", "8 weeks ago"."""
+        days = (today - day).days
+        if days <= 0:
+            return self("time.today")
+        if days == 1:
+            return self("time.yesterday")
+        if days < 14:
+            return self("time.days_ago", n=days)
+        if days < 63:
+            return self("time.weeks_ago", n=days // 7)
+        return self("time.months_ago", n=round(days / 30.4))
+
     def decimal(self, number: float) -> str:
         """A number with one decimal, with this language's decimal mark."""
         return str(format_decimal(round(number, 1), format="0.0", locale=self.locale))
@@ -87,6 +105,18 @@ class Copy:
     def mood(self, mood: int) -> str:
         """The name of a mood, 1 to 5."""
         return self(f"mood.{mood}")
+
+    def mood_label(self, mood: Mood) -> str:
+        """A mood as shown on buttons and in summaries: face and word."""
+        return f"{mood.emoji} {self.mood(mood)}"
+
+    def kind(self, kind: FeedbackKind) -> str:
+        """A kind of feedback talk, as people say it."""
+        return self(f"feedback.kind_{kind.value}")
+
+    def cadence(self, cadence: Cadence) -> str:
+        """A cadence, as people say it ("every other week")."""
+        return self(f"feedback.cadence_{cadence.value.replace('-', '_')}")
 
 
 @cache

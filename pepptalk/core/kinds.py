@@ -33,9 +33,12 @@ class DeliveryKind(StrEnum):
     """What a proactive message is; a kind may carry a suffix (`win:42`) to be unique per day."""
 
     CHECKIN = "checkin"
+    REMINDER = "reminder"
     SUMMARY = "summary"
+    LATE_LOW = "late"
     NUDGE = "nudge"
     WIN = "win"
+    WELCOME = "welcome"
 
     def keyed(self, key: object) -> str:
         """This kind for one thing (a win, say), so several a day each get their own row."""

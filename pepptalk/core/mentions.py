@@ -21,11 +21,6 @@ class Mention:
     raw: str
     name: str = ""
 
-    @property
-    def shown(self) -> str:
-        """How to name this person in a reply: their name, never the markup."""
-        return self.name or self.raw
-
 
 @dataclass(frozen=True)
 class ChannelMention:

@@ -93,3 +93,15 @@ class Chat(Protocol):
     ) -> SentMessage:
         """Post a message in a team channel."""
         ...
+
+    async def update_direct(
+        self,
+        *,
+        platform: Platform,
+        workspace_id: str,
+        user_id: str,
+        sent: SentMessage,
+        message: Message,
+    ) -> None:
+        """Change a direct message sent earlier (where `send_direct` said it landed)."""
+        ...

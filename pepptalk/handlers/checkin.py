@@ -1,4 +1,8 @@
-"""The morning check-in: ask every seller how they start the day, record the answer and the note."""
+"""The morning check-in: ask every seller how they start the day, and record the mood they tap.
+
+The card a seller answers on is always drawn from what is stored, so every change (a tap, a note,
+the answer to how often they'd like feedback) shows on it in place.
+"""
 
 from __future__ import annotations
 
@@ -7,43 +11,30 @@ from datetime import date, datetime, timedelta
 
 from pepptalk.core.calendar import CATCH_UP, is_paused, is_workday, member_zone, window_day
 from pepptalk.core.i18n import Copy, copy_for
-from pepptalk.core.kinds import DeliveryKind, Mood, Role
+from pepptalk.core.kinds import Cadence, DeliveryKind, Mood, Role
 from pepptalk.core.messages import (
     Block,
     Button,
     Buttons,
-    Checkbox,
-    Form,
     Heading,
     Message,
     Note,
     Paragraph,
     Reply,
     Style,
-    TextInput,
+    Text,
     text_reply,
 )
-from pepptalk.core.ports import FormValues, Press
-from pepptalk.handlers.feedback import wish_buttons
+from pepptalk.core.ports import Press
 from pepptalk.handlers.grammar import CommandLine
-from pepptalk.handlers.habit import (
-    ButtonSpec,
-    ComposerSpec,
-    FormSpec,
-    Habit,
-    JobSpec,
-    TeamCommand,
-    TeamTurn,
-    by_value,
-)
+from pepptalk.handlers.habit import ButtonSpec, ComposerSpec, Habit, JobSpec, TeamCommand, TeamTurn
 from pepptalk.store.models import Checkin, Member, Team
 from pepptalk.store.outbox import DeliveryJob, NewDelivery
 from pepptalk.store.uow import UnitOfWork
 
 MOOD_ACTION = "checkin_mood"
 NOTE_ACTION = "checkin_note"
-NOTE_FORM = "checkin_note_form"
-NOTE_MAX = 500
+WISH_ACTION = "cadence_wish"
 _GROUP_PREFIX = "checkin:"
 
 
@@ -55,9 +46,12 @@ class MoodTap:
     mood: Mood
 
 
-def mood_label(copy: Copy, mood: Mood) -> str:
-    """A mood as shown on buttons and in summaries: emoji and word."""
-    return f"{mood.emoji} {copy.mood(mood)}"
+@dataclass(frozen=True)
+class WishTap:
+    """An answer to how often a seller would like feedback, from the card of a morning."""
+
+    day: date
+    word: str
 
 
 def group_of(day: date) -> str:
@@ -73,37 +67,59 @@ def day_of(text: str) -> date | None:
         return None
 
 
-def _read_tap(press: Press) -> MoodTap | None:
-    day, mood = day_of(press.group), Mood.parse(press.value)
-    return MoodTap(day, mood) if day is not None and mood is not None else None
+def first_name(member: Member) -> str:
+    """What Pepptalk calls a person when it talks to them."""
+    return member.display_name.split(" ")[0]
+
+
+def mood_buttons(copy: Copy, day: date, chosen: Mood | None = None) -> Buttons:
+    """The five mood buttons for a morning; the one chosen stands out."""
+    return Buttons(
+        group=group_of(day),
+        buttons=tuple(
+            Button(
+                label=copy.mood_label(mood),
+                action=MOOD_ACTION,
+                value=str(int(mood)),
+                style=Style.PRIMARY if mood == chosen else Style.DEFAULT,
+                selected=mood == chosen,
+            )
+            for mood in Mood
+        ),
+    )
+
+
+def wish_buttons(copy: Copy, group: str, action: str = WISH_ACTION) -> tuple[Paragraph, Buttons]:
+    """The one-time question to a seller: how often would you like feedback?"""
+    return (
+        Paragraph(copy("checkin.wish_question")),
+        Buttons(
+            group=f"{group}:wish",
+            buttons=tuple(Button(copy.cadence(c), action, c.value) for c in Cadence),
+        ),
+    )
 
 
 def compose_checkin(
-    *, team: Team, member: Member, day: date, leaders: list[str], checkin: Checkin | None
+    *,
+    team: Team,
+    member: Member,
+    day: date,
+    leaders: list[str],
+    checkin: Checkin | None,
+    extra: tuple[Block, ...] = (),
 ) -> Message:
-    """The check-in message for one seller and one date, showing any answer already given."""
+    """The check-in card for one seller and one morning, showing the answer and note so far."""
     copy = copy_for(team.language)
-    first_name = member.display_name.split(" ")[0]
-    chosen = checkin.mood if checkin else None
-    buttons = tuple(
-        Button(
-            label=mood_label(copy, mood),
-            action=MOOD_ACTION,
-            value=str(int(mood)),
-            style=Style.PRIMARY if mood == chosen else Style.DEFAULT,
-            selected=mood == chosen,
-        )
-        for mood in Mood
-    )
+    name = first_name(member)
+    who = copy.join(leaders) or copy("checkin.leaders_fallback")
     blocks: list[Block] = [
-        Heading(copy("checkin.greeting", name=first_name)),
+        Heading(copy("checkin.greeting", name=name)),
         Paragraph(copy("checkin.question")),
-        Buttons(group=group_of(day), buttons=buttons),
+        mood_buttons(copy, day, checkin.mood if checkin else None),
     ]
     if checkin is not None:
-        blocks.append(
-            Paragraph(copy("checkin.thanks", name=first_name, mood=mood_label(copy, checkin.mood)))
-        )
+        blocks.append(Paragraph(copy(f"checkin.reply_{int(checkin.mood)}", name=name, leaders=who)))
         if checkin.note:
             key = "checkin.your_private_note" if checkin.note_private else "checkin.your_note"
             blocks.append(Paragraph(copy(key, note=checkin.note)))
@@ -114,12 +130,13 @@ def compose_checkin(
             buttons=(Button(label=copy(note_label), action=NOTE_ACTION, value=day.isoformat()),),
         )
     )
-    who = copy.join(leaders) or copy("checkin.leaders_fallback")
+    blocks.extend(extra)
     blocks.append(Note(copy("checkin.who_sees", leaders=who)))
     return Message(summary=copy("checkin.question"), blocks=tuple(blocks))
 
 
-async def _current_message(turn: TeamTurn, day: date) -> Message:
+async def current_card(turn: TeamTurn, day: date, extra: tuple[Block, ...] = ()) -> Message:
+    """The seller's card for a morning as it stands now."""
     leaders = await turn.uow.teams.leader_names([turn.team.id])
     checkin = await turn.uow.checkins.of(member_id=turn.member.id, day=day, fresh=True)
     return compose_checkin(
@@ -128,112 +145,61 @@ async def _current_message(turn: TeamTurn, day: date) -> Message:
         day=day,
         leaders=leaders[turn.team.id],
         checkin=checkin,
+        extra=extra,
     )
 
 
-def _closed(turn: TeamTurn, day: date) -> Reply:
+def closed(turn: TeamTurn, day: date) -> Reply:
+    """The answer to a tap on a morning that has passed."""
     return text_reply(turn.copy("checkin.closed", date=turn.copy.date(day)))
 
 
+def _read_tap(press: Press) -> MoodTap | None:
+    day, mood = day_of(press.group), Mood.parse(press.value)
+    return MoodTap(day, mood) if day is not None and mood is not None else None
+
+
 async def record_mood(*, turn: TeamTurn, target: MoodTap) -> Reply:
-    """Record the mood a seller tapped, and show the check-in with their answer."""
+    """Record the mood a seller tapped, and show the card with a reply that fits the mood."""
     day = target.day
     if day != turn.today:
-        return _closed(turn, day)
+        return closed(turn, day)
     await turn.uow.checkins.save_mood(member=turn.member, day=day, mood=target.mood, now=turn.now)
     if target.mood.is_low:
         # A hard morning brings this seller's next feedback talk to today.
         turn.member.feedback_pulled_on = day
-    message = await _current_message(turn, day)
+    extra: tuple[Block, ...] = ()
     if not turn.member.cadence_asked:
-        # Asked once, at the first check-in: the leader sees the wish beside the cadence.
+        # Asked once: the leader sees the wish beside the cadence in `seen`.
         turn.member.cadence_asked = True
-        ask = wish_buttons(turn.copy, group_of(day))
-        message = Message(summary=message.summary, blocks=(*message.blocks, *ask))
-    return Reply(message=message, replace=True)
+        extra = wish_buttons(turn.copy, group_of(day))
+    return Reply(message=await current_card(turn, day, extra), replace=True)
 
 
-async def open_note_form(*, turn: TeamTurn, target: date) -> Reply:
-    """The form to add or change the note on a check-in."""
+def save_wish(turn: TeamTurn, word: str) -> Text:
+    """Keep a seller's answer to how often they'd like feedback; what to tell them."""
     copy = turn.copy
-    if target != turn.today:
-        return _closed(turn, target)
-    checkin = await turn.uow.checkins.of(member_id=turn.member.id, day=target)
-    if checkin is None:
-        return text_reply(copy("checkin.note_needs_mood"))
-    form = Form(
-        action=NOTE_FORM,
-        title=copy("checkin.note_form_title"),
-        submit=copy("checkin.note_form_submit"),
-        cancel=copy("checkin.note_form_cancel"),
-        intro=copy("checkin.note_form_intro"),
-        context=target.isoformat(),
-        inputs=(
-            TextInput(
-                name="note",
-                label=copy("checkin.note_form_label"),
-                initial=checkin.note or "",
-                multiline=True,
-                max_length=NOTE_MAX,
-                optional=True,
-                placeholder=copy("checkin.note_form_placeholder"),
-            ),
-            Checkbox(
-                name="private",
-                label=copy("checkin.note_form_private"),
-                checked=checkin.note_private,
-            ),
-        ),
-    )
-    return Reply(form=form)
+    cadence = Cadence.parse(word)
+    if cadence is None:
+        return copy("feedback.bad_cadence", value=word[:40])
+    turn.member.cadence_wish, turn.member.cadence_asked = cadence, True
+    return copy("checkin.wish_saved", cadence=copy.cadence(cadence))
 
 
-def note_problem(copy: Copy, note: str) -> str | None:
-    """Why a note cannot be saved, or None when it can."""
-    if len(note) > NOTE_MAX:
-        return copy("errors.note_too_long", length=len(note), max=NOTE_MAX)
-    return None
+def _read_wish(press: Press) -> WishTap | None:
+    day = day_of(press.group)
+    return WishTap(day, press.value) if day is not None else None
 
 
-async def submit_note_form(*, turn: TeamTurn, target: date, values: FormValues) -> Reply:
-    """Save the note from the note form; an empty note removes it."""
-    if target != turn.today:
-        return _closed(turn, target)
-    note = str(values.get("note") or "").strip()
-    problem = note_problem(turn.copy, note)
-    if problem:
-        return Reply(form_errors={"note": problem})
-    checkin = await turn.uow.checkins.of(member_id=turn.member.id, day=target)
-    if checkin is None:
-        return text_reply(turn.copy("checkin.note_needs_mood"))
-    checkin.note, checkin.note_private = note or None, bool(values.get("private"))
-    checkin.updated_at = turn.now
-    return Reply(message=await _current_message(turn, target), replace=True)
-
-
-async def add_note(*, turn: TeamTurn, line: CommandLine) -> Reply:
-    """`note <text>`: add or replace today's note (words written straight to Pepptalk too)."""
-    copy = turn.copy
-    if turn.member.role is not Role.SELLER:
-        return text_reply(copy("errors.sellers_only"))
-    note = line.rest()
-    if not note:
-        return text_reply(copy.text("errors.note_empty"))
-    problem = note_problem(copy, note)
-    if problem:
-        return text_reply(problem)
-    checkin = await turn.uow.checkins.of(member_id=turn.member.id, day=turn.today)
-    if checkin is None:
-        return text_reply(copy("checkin.note_needs_mood"))
-    checkin.note, checkin.updated_at = note, turn.now
-    return text_reply(
-        copy("checkin.note_saved_private" if checkin.note_private else "checkin.note_saved")
-    )
+async def record_wish(*, turn: TeamTurn, target: WishTap) -> Reply:
+    """The answer to the one-time question, on the morning's card: the card updates in place."""
+    said = save_wish(turn, target.word)
+    return Reply(message=await current_card(turn, target.day, (Paragraph(said),)), replace=True)
 
 
 async def show_checkin(*, turn: TeamTurn, line: CommandLine) -> Reply:
     """A seller's `checkin`: today's check-in, to answer or change."""
-    return Reply(message=await _current_message(turn, turn.today))
+    return Reply(message=await current_card(turn, turn.today))
 
 
 def checkin_day(team: Team, member: Member, now: datetime) -> date | None:
@@ -243,7 +209,7 @@ def checkin_day(team: Team, member: Member, now: datetime) -> date | None:
     day = window_day(
         now, team.checkin_time, member_zone(member, team), after=timedelta(), length=CATCH_UP
     )
-    if day is None or not is_workday(team, day) or is_paused(member, day):
+    if day is None or not is_workday(team, day, member) or is_paused(member, day):
         return None
     return day
 
@@ -269,7 +235,7 @@ async def claim_checkins(*, uow: UnitOfWork, now: datetime, queued_at: datetime)
 async def compose_checkins(
     *, uow: UnitOfWork, jobs: list[DeliveryJob]
 ) -> dict[int, Message | None]:
-    """Check-in messages for queued deliveries (None: no longer to go out), in two queries."""
+    """Check-in cards for queued deliveries (None: no longer to go out), in two queries."""
     leaders = await uow.teams.leader_names({job.team.id for job in jobs})
     answers = await uow.checkins.of_many((job.member.id, job.delivery.local_date) for job in jobs)
     messages: dict[int, Message | None] = {}
@@ -290,16 +256,11 @@ async def compose_checkins(
 
 HABIT = Habit(
     name="checkin",
-    commands=(
-        TeamCommand(("checkin",), "help.checkin_seller", show_checkin, role=Role.SELLER),
-        TeamCommand(("note",), "help.note", add_note, role=Role.SELLER),
-    ),
+    commands=(TeamCommand(("checkin",), "help.checkin_seller", show_checkin, role=Role.SELLER),),
     buttons=(
         ButtonSpec(MOOD_ACTION, _read_tap, record_mood, Role.SELLER, "errors.bad_mood"),
-        ButtonSpec(NOTE_ACTION, by_value(day_of), open_note_form),
+        ButtonSpec(WISH_ACTION, _read_wish, record_wish, Role.SELLER),
     ),
-    forms=(FormSpec(NOTE_FORM, day_of, submit_note_form),),
     jobs=(JobSpec("checkins", claim_checkins),),
     composers=(ComposerSpec(DeliveryKind.CHECKIN, compose_checkins),),
-    on_text=add_note,
 )

@@ -1,23 +1,16 @@
-"""Feedback talks: leaders log them; each seller has a cadence and says how often they want one."""
+"""Feedback talks: a leader logs them (by command, or by a form from the nudge), and sets each
+seller's cadence."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from functools import cache
 
-from pepptalk.core.i18n import Copy
+from pepptalk.core.i18n import LANGUAGES, Copy, copy_for
 from pepptalk.core.kinds import Cadence, FeedbackKind, Role
 from pepptalk.core.mentions import Mention
-from pepptalk.core.messages import (
-    Button,
-    Buttons,
-    Choice,
-    Form,
-    Paragraph,
-    Reply,
-    TextInput,
-    text_reply,
-)
-from pepptalk.core.ports import FormValues
+from pepptalk.core.messages import Choice, Form, Message, Paragraph, Reply, TextInput, text_reply
+from pepptalk.core.ports import FormValues, Press
 from pepptalk.handlers.grammar import CommandLine, read_id
 from pepptalk.handlers.habit import (
     Abandon,
@@ -26,85 +19,67 @@ from pepptalk.handlers.habit import (
     Habit,
     TeamCommand,
     TeamTurn,
-    by_value,
 )
-from pepptalk.store.models import Feedback, Member
+from pepptalk.handlers.people import find, fold, shown
+from pepptalk.handlers.seen import LOG_ACTION, NUDGE_GROUP, compose_nudge, due_on, on_a_workday
+from pepptalk.store.models import Member
 
-# What leaders type for each kind (the form offers them by name).
-_KIND_WORDS = {
-    "praise": FeedbackKind.PRAISE,
-    "coaching": FeedbackKind.COACHING,
-    "coach": FeedbackKind.COACHING,
-    "goal": FeedbackKind.GOAL,
-    "goals": FeedbackKind.GOAL,
-    "goal-talk": FeedbackKind.GOAL,
-    "1:1": FeedbackKind.ONE_TO_ONE,
-    "1on1": FeedbackKind.ONE_TO_ONE,
-    "one-to-one": FeedbackKind.ONE_TO_ONE,
-    "121": FeedbackKind.ONE_TO_ONE,
-}
 FORM = "feedback_form"
-LOG_ACTION = "feedback_log"
-WISH = "cadence_wish"
 NOTE_MAX = 1000
+_FROM_NUDGE = "nudge"
 
 
-def kind_label(copy: Copy, kind: FeedbackKind) -> str:
-    """A kind of conversation, as people say it."""
-    return copy(f"feedback.kind_{kind.value}")
+@dataclass(frozen=True)
+class TalkTarget:
+    """Whom a "log feedback" button or form is about, and whether it came from the nudge."""
+
+    member_id: int
+    from_nudge: bool = False
 
 
-def cadence_label(copy: Copy, cadence: Cadence) -> str:
-    """A cadence, as people say it."""
-    return copy(f"feedback.cadence_{cadence.value.replace('-', '_')}")
+@cache
+def kind_words() -> dict[str, FeedbackKind]:
+    """Every word for a kind of talk a leader may type, in any of Pepptalk's languages."""
+    words: dict[str, FeedbackKind] = {}
+    for language in LANGUAGES:
+        copy = copy_for(language)
+        for kind in FeedbackKind:
+            typed = copy(f"feedback.words_{kind.value}").split(",")
+            for word in (*typed, copy.kind(kind)):
+                words[fold(word)] = kind
+    return words
 
 
-def due_on(member: Member, last: Feedback | None) -> date:
-    """When a seller's next feedback conversation is due."""
-    if last is None:
-        due = member.joined_at.date()
-    else:
-        due = last.given_on + timedelta(days=member.cadence.days)
-    pulled = member.feedback_pulled_on
-    if pulled is not None and (last is None or pulled > last.given_on):
-        # A low morning brings the next talk forward, never pushes it back.
-        due = min(due, pulled)
-    return due
+async def _seller(turn: TeamTurn, mention: Mention | None) -> Member:
+    """The seller a command names; else abandon with a reply that says what was wrong."""
+    copy = turn.copy
+    if mention is None:
+        raise Abandon(text_reply(copy.text("usage.feedback")))
+    sellers = await turn.uow.teams.sellers(turn.team.id)
+    seller = find(sellers, mention)
+    if seller is not None:
+        return seller
+    if mention.user_id is None:
+        raise Abandon(text_reply(copy.text("feedback.nobody_called", name=mention.raw[:40])))
+    name = shown(mention, unnamed=copy("feedback.that_person"))
+    raise Abandon(text_reply(copy("feedback.not_a_seller", name=name)))
 
 
-async def seller_by_id(turn: TeamTurn, member_id: int) -> Member:
-    """A seller of the leader's own team, by the id a button or form carried."""
-    seller = await turn.uow.teams.seller(turn.team.id, member_id=member_id)
-    if seller is None:
-        raise Abandon(text_reply(turn.copy("feedback.seller_gone")))
-    return seller
-
-
-async def _mentioned_seller(turn: TeamTurn, mention: Mention | None, usage: str) -> Member:
-    """The seller a command mentions; else the reply saying what would work instead."""
-    if mention is None or mention.user_id is None:
-        raise Abandon(text_reply(turn.copy.text(usage)))
-    seller = await turn.uow.teams.seller(turn.team.id, user_id=mention.user_id)
-    if seller is None:
-        raise Abandon(text_reply(turn.copy("feedback.not_a_seller", name=mention.raw)))
-    return seller
-
-
-def feedback_form(copy: Copy, seller: Member, *, note: str = "") -> Form:
-    """The form to log a conversation with one seller."""
+def feedback_form(copy: Copy, seller: Member, *, note: str = "", from_nudge: bool = False) -> Form:
+    """The form to log a talk with one seller: the kind is chosen, never guessed."""
+    context = f"{seller.id}:{_FROM_NUDGE}" if from_nudge else str(seller.id)
     return Form(
         action=FORM,
         title=copy("feedback.form_title"),
         submit=copy("feedback.form_submit"),
         cancel=copy("feedback.form_cancel"),
         intro=copy("feedback.form_intro", name=seller.display_name),
-        context=str(seller.id),
+        context=context,
         inputs=(
             Choice(
                 name="kind",
                 label=copy("feedback.form_kind"),
-                options=tuple((k.value, kind_label(copy, k)) for k in FeedbackKind),
-                initial=FeedbackKind.COACHING.value,
+                options=tuple((k.value, copy.kind(k)) for k in FeedbackKind),
             ),
             TextInput(
                 name="note",
@@ -118,28 +93,45 @@ def feedback_form(copy: Copy, seller: Member, *, note: str = "") -> Form:
     )
 
 
-async def _save(turn: TeamTurn, seller: Member, kind: FeedbackKind, note: str) -> Reply:
-    copy, day = turn.copy, turn.today
+async def _save(
+    turn: TeamTurn, seller: Member, kind: FeedbackKind, note: str, *, from_nudge: bool = False
+) -> Reply:
+    copy = turn.copy
     talk = await turn.uow.feedback.add(
-        seller=seller, leader=turn.member, kind=kind, note=note or None, day=day, now=turn.now
+        seller=seller,
+        leader=turn.member,
+        kind=kind,
+        note=note or None,
+        day=turn.today,
+        now=turn.now,
     )
+    next_talk = copy.day(on_a_workday(turn.team, due_on(seller, talk)))
+    if from_nudge:
+        row = copy("feedback.logged_row", kind=copy.kind(kind).lower(), date=next_talk)
+        nudge = await compose_nudge(
+            uow=turn.uow, team=turn.team, day=turn.today, logged={seller.id: row}
+        )
+        if nudge is not None:
+            return Reply(message=nudge, replace=True)
+        said = copy("feedback.everyone_seen")
+        return Reply(message=Message(summary=said, blocks=(Paragraph(said),)), replace=True)
     return text_reply(
         copy(
             "feedback.logged",
-            kind=kind_label(copy, kind).lower(),
+            kind=copy.kind(kind).lower(),
             name=seller.display_name,
-            date=copy.short_date(due_on(seller, talk)),
+            date=next_talk,
         )
     )
 
 
 async def log_feedback(*, turn: TeamTurn, line: CommandLine) -> Reply:
-    """`feedback @seller [kind] [note]`: log it, or open the form when the kind is not given."""
+    """`feedback @seller [kind] [note]`: log it, or open the form when no kind is given."""
     copy = turn.copy
-    seller = await _mentioned_seller(turn, line.mention(0), "usage.feedback")
+    seller = await _seller(turn, line.mention(0))
     rest = line.rest(1)
     first, _, after = rest.partition(" ")
-    kind = _KIND_WORDS.get(first.lower())
+    kind = kind_words().get(fold(first))
     note = after.strip() if kind else rest
     if len(note) > NOTE_MAX:
         return text_reply(copy("errors.note_too_long", length=len(note), max=NOTE_MAX))
@@ -148,15 +140,29 @@ async def log_feedback(*, turn: TeamTurn, line: CommandLine) -> Reply:
     return await _save(turn, seller, kind, note)
 
 
-async def open_feedback_form(*, turn: TeamTurn, target: int) -> Reply:
+def _read_log_button(press: Press) -> TalkTarget | None:
+    member_id = read_id(press.value)
+    if member_id is None:
+        return None
+    return TalkTarget(member_id, from_nudge=press.group.startswith(f"{NUDGE_GROUP}:"))
+
+
+async def open_feedback_form(*, turn: TeamTurn, target: TalkTarget) -> Reply:
     """The "log feedback" button: the form for the seller it names."""
-    return Reply(form=feedback_form(turn.copy, await seller_by_id(turn, target)))
+    seller = await turn.seller(target.member_id)
+    return Reply(form=feedback_form(turn.copy, seller, from_nudge=target.from_nudge))
 
 
-async def submit_feedback_form(*, turn: TeamTurn, target: int, values: FormValues) -> Reply:
-    """Save a conversation from the feedback form."""
+def _read_form(context: str) -> TalkTarget | None:
+    member, _, origin = context.partition(":")
+    member_id = read_id(member)
+    return TalkTarget(member_id, origin == _FROM_NUDGE) if member_id is not None else None
+
+
+async def submit_feedback_form(*, turn: TeamTurn, target: TalkTarget, values: FormValues) -> Reply:
+    """Save a talk from the form; from the nudge, the nudge shows it done."""
     copy = turn.copy
-    seller = await seller_by_id(turn, target)
+    seller = await turn.seller(target.member_id)
     note = str(values.get("note") or "").strip()
     try:
         kind = FeedbackKind(str(values.get("kind") or ""))
@@ -166,42 +172,23 @@ async def submit_feedback_form(*, turn: TeamTurn, target: int, values: FormValue
         return Reply(
             form_errors={"note": copy("errors.note_too_long", length=len(note), max=NOTE_MAX)}
         )
-    return await _save(turn, seller, kind, note)
+    return await _save(turn, seller, kind, note, from_nudge=target.from_nudge)
 
 
 async def set_cadence(*, turn: TeamTurn, line: CommandLine) -> Reply:
     """`cadence @seller daily|twice-weekly|weekly|biweekly`."""
     copy = turn.copy
-    seller = await _mentioned_seller(turn, line.mention(0), "usage.cadence")
+    if line.mention(0) is None:
+        return text_reply(copy.text("usage.cadence"))
+    seller = await _seller(turn, line.mention(0))
     word = line.arg(1)
     cadence = Cadence.parse(word)
     if cadence is None:
         return text_reply(copy("feedback.bad_cadence", value=word[:40]))
     seller.cadence = cadence
     return text_reply(
-        copy("feedback.cadence_set", name=seller.display_name, cadence=cadence_label(copy, cadence))
+        copy("feedback.cadence_set", name=seller.display_name, cadence=copy.cadence(cadence))
     )
-
-
-def wish_buttons(copy: Copy, group: str) -> tuple[Paragraph, Buttons]:
-    """The one-time question to a seller: how often would you like feedback?"""
-    return (
-        Paragraph(copy("feedback.wish_question")),
-        Buttons(
-            group=f"{group}:wish",
-            buttons=tuple(Button(cadence_label(copy, c), WISH, c.value) for c in Cadence),
-        ),
-    )
-
-
-async def record_wish(*, turn: TeamTurn, target: str) -> Reply:
-    """A seller's answer to how often they would like feedback; their leader sees it in `seen`."""
-    copy = turn.copy
-    cadence = Cadence.parse(target)
-    if cadence is None:
-        return text_reply(copy("feedback.bad_cadence", value=target[:40]))
-    turn.member.cadence_wish, turn.member.cadence_asked = cadence, True
-    return text_reply(copy("feedback.wish_saved", cadence=cadence_label(copy, cadence)))
 
 
 HABIT = Habit(
@@ -212,9 +199,8 @@ HABIT = Habit(
     ),
     buttons=(
         ButtonSpec(
-            LOG_ACTION, by_value(read_id), open_feedback_form, Role.LEADER, "feedback.seller_gone"
+            LOG_ACTION, _read_log_button, open_feedback_form, Role.LEADER, "feedback.seller_gone"
         ),
-        ButtonSpec(WISH, by_value(str), record_wish, Role.SELLER),
     ),
-    forms=(FormSpec(FORM, read_id, submit_feedback_form, Role.LEADER, "feedback.seller_gone"),),
+    forms=(FormSpec(FORM, _read_form, submit_feedback_form, Role.LEADER, "feedback.seller_gone"),),
 )

@@ -12,7 +12,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from pepptalk.core.calendar import local_today
 from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.kinds import Role
-from pepptalk.core.messages import Message, Reply
+from pepptalk.core.messages import Message, Reply, text_reply
 from pepptalk.core.ports import Actor, Chat, FormValues, Press
 from pepptalk.handlers.grammar import CommandLine
 from pepptalk.store.models import Member, Team
@@ -77,6 +77,14 @@ class TeamTurn:
     def today(self) -> date:
         """The date it is where the member is."""
         return local_today(self.seat.member, self.seat.team, self.now)
+
+    async def seller(self, member_id: int) -> Member:
+        """A seller of this member's team, by the id a button or form carried; a seller who has
+        left abandons the use case with a reply that says so."""
+        seller = await self.uow.teams.seller(self.team.id, member_id=member_id)
+        if seller is None:
+            raise Abandon(text_reply(self.copy("feedback.seller_gone")))
+        return seller
 
 
 class OpenHandler(Protocol):

@@ -7,13 +7,11 @@ from datetime import date, timedelta
 from pepptalk.core.calendar import is_workday, local_today
 from pepptalk.core.i18n import Copy
 from pepptalk.core.messages import Block, Divider, Fields, Heading, Message, Note, Paragraph
-from pepptalk.handlers.checkin import mood_label
-from pepptalk.handlers.feedback import due_on
 from pepptalk.handlers.habit import Habit, Turn
 from pepptalk.handlers.help import help_card
 from pepptalk.handlers.recognition import shout_buttons
-from pepptalk.handlers.seen import is_due, seen_line, talk_buttons
-from pepptalk.store.models import Team
+from pepptalk.handlers.seen import due_on, is_due, seen_line, talk_buttons
+from pepptalk.store.models import Member, Team
 from pepptalk.store.teams import Membership
 from pepptalk.store.uow import UnitOfWork
 
@@ -22,12 +20,12 @@ RECENT_WINS = 5
 STREAK_LOOKBACK = 120
 
 
-def streak(team: Team, answered: set[date], today: date) -> int:
+def streak(team: Team, answered: set[date], today: date, member: Member | None = None) -> int:
     """Workdays in a row with an answer, counting back from today (or yesterday, if not yet)."""
     day = today if today in answered else today - timedelta(days=1)
     count = 0
     for _ in range(STREAK_LOOKBACK):
-        if is_workday(team, day):
+        if is_workday(team, day, member):
             if day not in answered:
                 break
             count += 1
@@ -37,7 +35,7 @@ def streak(team: Team, answered: set[date], today: date) -> int:
 
 async def _seller_home(uow: UnitOfWork, seat: Membership, today: date, copy: Copy) -> list[Block]:
     checkins = await uow.checkins.recent(member_id=seat.member.id, limit=STREAK_LOOKBACK)
-    days = streak(seat.team, {c.local_date for c in checkins}, today)
+    days = streak(seat.team, {c.local_date for c in checkins}, today, seat.member)
     blocks: list[Block] = [
         Heading(copy("home.seller_title", name=seat.member.display_name.split(" ")[0])),
         Paragraph(copy("home.streak", count=days) if days else copy("home.no_streak")),
@@ -45,7 +43,7 @@ async def _seller_home(uow: UnitOfWork, seat: Membership, today: date, copy: Cop
     if checkins:
         recent = checkins[:RECENT_MOODS]
         blocks.append(
-            Fields(tuple((copy.short_date(c.local_date), mood_label(copy, c.mood)) for c in recent))
+            Fields(tuple((copy.short_date(c.local_date), copy.mood_label(c.mood)) for c in recent))
         )
     wins = await uow.wins.recent(team_id=seat.team.id, member_id=seat.member.id, limit=RECENT_WINS)
     blocks.append(Heading(copy("home.your_wins")))
@@ -79,9 +77,9 @@ async def _leader_home(uow: UnitOfWork, seat: Membership, today: date, copy: Cop
     if not attention:
         blocks.append(Paragraph(copy("home.all_seen")))
     for seller in attention:
-        line = seen_line(copy, seller, last.get(seller.id), today)
-        if seller.id in moods:
-            line = f"{line} · {mood_label(copy, moods[seller.id].mood)}"
+        line = seen_line(
+            copy, team, seller, last.get(seller.id), today, this_morning=moods.get(seller.id)
+        )
         blocks.append(Paragraph(f"{seller.display_name}: {line}"))
         blocks.append(talk_buttons(copy, f"home:{seller.id}", seller))
     waiting = await uow.wins.recent(team_id=team.id, unshouted=True, limit=RECENT_WINS)

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pepptalk.core.kinds import Role
 from pepptalk.core.messages import Reply, text_reply
 from pepptalk.handlers.grammar import CommandLine
 from pepptalk.handlers.habit import Habit, TeamCommand, TeamTurn
-
-# Leaders get summaries, not check-ins: they are told so rather than "sellers only".
-_LEADERS_DONT_PAUSE = "pause.leaders_dont_pause"
 
 
 async def pause_checkins(*, turn: TeamTurn, line: CommandLine) -> Reply:
@@ -27,9 +23,13 @@ async def pause_checkins(*, turn: TeamTurn, line: CommandLine) -> Reply:
         if last_day < turn.today:
             return text_reply(copy("pause.date_in_past", date=copy.short_date(last_day)))
     turn.member.paused, turn.member.paused_until = True, last_day
+    # A leader's pause holds their summaries and nudges; a co-leader still gets theirs.
     if last_day is None:
-        return text_reply(copy.text("pause.paused"))
-    return text_reply(copy("pause.paused_until", date=copy.short_date(last_day)))
+        return text_reply(
+            copy.text("pause.leader_paused" if turn.is_leader else "pause.seller_paused")
+        )
+    key = "pause.leader_paused_until" if turn.is_leader else "pause.seller_paused_until"
+    return text_reply(copy(key, date=copy.short_date(last_day)))
 
 
 async def resume_checkins(*, turn: TeamTurn, line: CommandLine) -> Reply:
@@ -45,7 +45,7 @@ async def resume_checkins(*, turn: TeamTurn, line: CommandLine) -> Reply:
 HABIT = Habit(
     name="pause",
     commands=(
-        TeamCommand(("pause",), "help.pause", pause_checkins, Role.SELLER, _LEADERS_DONT_PAUSE),
-        TeamCommand(("resume",), "help.resume", resume_checkins, Role.SELLER, _LEADERS_DONT_PAUSE),
+        TeamCommand(("pause",), "help.pause", pause_checkins),
+        TeamCommand(("resume",), "help.resume", resume_checkins),
     ),
 )

@@ -10,12 +10,15 @@ from pepptalk.handlers import (
     feedback,
     help,
     home,
+    notes,
     pause,
     recognition,
+    reminders,
     seen,
     settings,
     summary,
     team,
+    welcome,
 )
 from pepptalk.handlers.habit import Registry
 
@@ -23,7 +26,10 @@ REGISTRY = Registry(
     (
         team.HABIT,
         settings.HABIT,
+        welcome.HABIT,
         checkin.HABIT,
+        notes.HABIT,
+        reminders.HABIT,
         summary.HABIT,
         pause.HABIT,
         recognition.HABIT,

@@ -1,9 +1,15 @@
-"""Every seller seen: who is due a talk (`seen`), and the leader's daily nudge: log or snooze."""
+"""Every seller seen: when each seller's next talk is due, `seen`, and the leader's daily nudge.
+
+Worded as help, not control: "time for a chat", never "overdue since". A seller new on the team
+gets a first talk within their first days; a low morning pulls a talk to today; a paused seller
+is left out; "Snooze a day" means "remind me tomorrow".
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from pepptalk.core.calendar import is_paused, is_workday
 from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.kinds import DeliveryKind, Role
 from pepptalk.core.messages import (
@@ -19,13 +25,6 @@ from pepptalk.core.messages import (
     Style,
     text_reply,
 )
-from pepptalk.handlers.feedback import (
-    LOG_ACTION,
-    cadence_label,
-    due_on,
-    kind_label,
-    seller_by_id,
-)
 from pepptalk.handlers.grammar import CommandLine, read_id
 from pepptalk.handlers.habit import (
     ButtonSpec,
@@ -36,57 +35,87 @@ from pepptalk.handlers.habit import (
     TeamTurn,
     by_value,
 )
-from pepptalk.handlers.summary import claim_for_leaders, summary_delay
-from pepptalk.store.models import Feedback, Member, Team
+from pepptalk.handlers.leaders import claim_for_leaders, next_workday, summary_delay
+from pepptalk.store.models import Checkin, Feedback, Member, Team
 from pepptalk.store.outbox import DeliveryJob
 from pepptalk.store.uow import UnitOfWork
 
+LOG_ACTION = "feedback_log"
 SNOOZE = "feedback_snooze"
+NUDGE_GROUP = "nudge"
 # The nudge follows the summary by a few minutes, so the two arrive in that order.
 NUDGE_AFTER_SUMMARY = timedelta(minutes=5)
+# A new seller's first talk is due within their first days on the team.
+FIRST_TALK_WITHIN = timedelta(days=3)
+
+
+def due_on(member: Member, last: Feedback | None) -> date:
+    """When a seller's next feedback talk is due."""
+    if last is None:
+        due = member.joined_at.date() + FIRST_TALK_WITHIN
+    else:
+        due = last.given_on + timedelta(days=member.cadence.days)
+    pulled = member.feedback_pulled_on
+    if pulled is not None and (last is None or pulled > last.given_on):
+        # A low morning brings the next talk forward, never pushes it back.
+        due = min(due, pulled)
+    return due
+
+
+def is_due(seller: Member, last: Feedback | None, day: date) -> bool:
+    """Whether a seller belongs in the day's nudge: due, not snoozed today, not paused."""
+    snoozed = seller.feedback_snoozed_until
+    return (
+        due_on(seller, last) <= day
+        and (snoozed is None or snoozed < day)
+        and not is_paused(seller, day)
+    )
+
+
+def on_a_workday(team: Team, day: date) -> date:
+    """A due date as the leader will meet it: the team's next workday from it on."""
+    return day if is_workday(team, day) else next_workday(team, day)
+
+
+def _started_low(checkin: Checkin | None) -> bool:
+    return checkin is not None and checkin.mood.is_low
 
 
 def seen_line(
     copy: Copy,
+    team: Team,
     seller: Member,
     last: Feedback | None,
     today: date,
-    shouted: datetime | None = None,
     *,
-    with_recognition: bool = False,
+    this_morning: Checkin | None = None,
 ) -> str:
-    """One seller in `seen`: last talk, cadence and wish, whether they are due, and praise."""
-    parts = [
-        copy("feedback.last", kind=kind_label(copy, last.kind), date=copy.short_date(last.given_on))
-        if last
-        else copy("feedback.last_none")
-    ]
-    cadence = cadence_label(copy, seller.cadence)
+    """One seller: a low start today, their last talk, cadence (and wish), and what is next."""
+    parts = []
+    if this_morning is not None and this_morning.mood.is_low:
+        parts.append(copy("feedback.started_low", mood=copy.mood_label(this_morning.mood)))
+    if last is None:
+        parts.append(copy("feedback.new_seller", date=copy.day(seller.joined_at.date())))
+    else:
+        parts.append(
+            copy("feedback.last", kind=copy.kind(last.kind), ago=copy.ago(last.given_on, today))
+        )
+    cadence = copy.cadence(seller.cadence)
     if seller.cadence_wish and seller.cadence_wish != seller.cadence:
         cadence = copy(
-            "feedback.with_wish", cadence=cadence, wish=cadence_label(copy, seller.cadence_wish)
+            "feedback.with_wish", cadence=cadence, wish=copy.cadence(seller.cadence_wish)
         )
     parts.append(cadence)
     due = due_on(seller, last)
-    if due < today:
-        parts.append(copy("feedback.overdue", date=copy.short_date(due)))
-    elif due == today:
-        parts.append(copy("feedback.due_today"))
+    if is_paused(seller, today):
+        parts.append(copy("feedback.paused"))
+    elif due <= today:
+        parts.append(copy("feedback.first_chat" if last is None else "feedback.time_for_chat"))
+    elif last is None:
+        parts.append(copy("feedback.first_chat_by", date=copy.day(on_a_workday(team, due))))
     else:
-        parts.append(copy("feedback.next", date=copy.short_date(due)))
-    if with_recognition:
-        parts.append(
-            copy("wins.last_shout", date=copy.short_date(shouted.date()))
-            if shouted
-            else copy("wins.no_shout")
-        )
+        parts.append(copy("feedback.next", date=copy.day(on_a_workday(team, due))))
     return " · ".join(parts)
-
-
-def is_due(seller: Member, last: Feedback | None, day: date) -> bool:
-    """Whether a seller belongs in the day's nudge: due or overdue, and not snoozed."""
-    snoozed = seller.feedback_snoozed_until
-    return due_on(seller, last) <= day and (snoozed is None or snoozed < day)
 
 
 def talk_buttons(copy: Copy, group: str, seller: Member) -> Buttons:
@@ -101,49 +130,72 @@ def talk_buttons(copy: Copy, group: str, seller: Member) -> Buttons:
 
 
 async def show_seen(*, turn: TeamTurn, line: CommandLine) -> Reply:
-    """`seen`: when each seller last got feedback, and who is due or overdue."""
-    copy, team = turn.copy, turn.team
+    """`seen`: when each seller last had a talk, and who could use one now."""
+    copy, team, today = turn.copy, turn.team, turn.today
     sellers = await turn.uow.teams.sellers(team.id)
     if not sellers:
         return text_reply(copy.text("team.no_sellers"))
     last = await turn.uow.feedback.latest(team.id)
     shouted = await turn.uow.wins.last_shoutouts(team.id)
-    today = turn.today
-    # Most overdue first: the people who most need a word.
-    sellers.sort(key=lambda m: (due_on(m, last.get(m.id)), m.display_name.lower()))
-    pairs = tuple(
-        (
-            m.display_name,
-            seen_line(copy, m, last.get(m.id), today, shouted.get(m.id), with_recognition=True),
+    mornings = {c.member_id: c for c in await turn.uow.checkins.of_team(team_id=team.id, day=today)}
+
+    def order(m: Member) -> tuple[bool, date, str]:
+        # A low start first, then whoever has waited longest for a talk.
+        return (not _started_low(mornings.get(m.id)), due_on(m, last.get(m.id)), m.display_name)
+
+    pairs = []
+    for seller in sorted(sellers, key=order):
+        line_text = seen_line(
+            copy, team, seller, last.get(seller.id), today, this_morning=mornings.get(seller.id)
         )
-        for m in sellers
-    )
+        when = shouted.get(seller.id)
+        praise = (
+            copy("wins.last_shout", ago=copy.ago(when.date(), today))
+            if when
+            else copy("wins.no_shout")
+        )
+        pairs.append((seller.display_name, f"{line_text} · {praise}"))
     blocks = (
         Heading(copy("feedback.seen_title")),
-        Fields(pairs),
+        Fields(tuple(pairs)),
         Note(copy.text("feedback.seen_hint")),
     )
     return Reply(message=Message(summary=copy("feedback.seen_title"), blocks=blocks))
 
 
-async def compose_nudge(*, uow: UnitOfWork, team: Team, day: date) -> Message | None:
-    """The leader's daily nudge: sellers due a talk, each with "log" and "snooze"; None if none."""
+async def compose_nudge(
+    *, uow: UnitOfWork, team: Team, day: date, logged: dict[int, str] | None = None
+) -> Message | None:
+    """The leader's nudge for a day: sellers due a talk, a low start first, each with "log" and
+    "snooze"; sellers in `logged` keep their row, marked done. None when nobody is left."""
     copy = copy_for(team.language)
+    done = logged or {}
     sellers = await uow.teams.sellers(team.id)
     last = await uow.feedback.latest(team.id)
-    due = [m for m in sellers if is_due(m, last.get(m.id), day)]
-    if not due:
+    mornings = {c.member_id: c for c in await uow.checkins.of_team(team_id=team.id, day=day)}
+    due = [m for m in sellers if is_due(m, last.get(m.id), day) or m.id in done]
+    if not [m for m in due if m.id not in done]:
         return None
-    due.sort(key=lambda m: (due_on(m, last.get(m.id)), m.display_name.lower()))
+    due.sort(
+        key=lambda m: (
+            not _started_low(mornings.get(m.id)),
+            due_on(m, last.get(m.id)),
+            m.display_name.lower(),
+        )
+    )
     blocks: list[Block] = [
         Heading(copy("feedback.nudge_title")),
         Paragraph(copy("feedback.nudge_intro")),
     ]
     for seller in due:
-        blocks.append(
-            Paragraph(f"{seller.display_name}: {seen_line(copy, seller, last.get(seller.id), day)}")
+        if seller.id in done:
+            blocks.append(Paragraph(f"{seller.display_name}: {done[seller.id]}"))
+            continue
+        line = seen_line(
+            copy, team, seller, last.get(seller.id), day, this_morning=mornings.get(seller.id)
         )
-        blocks.append(talk_buttons(copy, f"nudge:{seller.id}", seller))
+        blocks.append(Paragraph(f"{seller.display_name}: {line}"))
+        blocks.append(talk_buttons(copy, f"{NUDGE_GROUP}:{seller.id}", seller))
     return Message(summary=copy("feedback.nudge_title"), blocks=tuple(blocks))
 
 
@@ -172,18 +224,19 @@ async def compose_nudges(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[in
 
 
 async def snooze_seller(*, turn: TeamTurn, target: int) -> Reply:
-    """ "Snooze a day": leave this seller out of tomorrow's nudge; the nudge updates in place."""
+    """ "Snooze a day": off today's list, back on the next workday's; the nudge updates in place."""
     copy = turn.copy
-    seller = await seller_by_id(turn, target)
+    seller = await turn.seller(target)
     today = turn.today
-    until = today + timedelta(days=1)
-    seller.feedback_snoozed_until = until
+    seller.feedback_snoozed_until = today
+    back = next_workday(turn.team, today, turn.member)
+    said = copy("feedback.snoozed", name=seller.display_name, date=copy.day(back))
     nudge = await compose_nudge(uow=turn.uow, team=turn.team, day=today)
-    said = copy("feedback.snoozed", name=seller.display_name, date=copy.short_date(until))
     if nudge is None:
         return Reply(message=Message(summary=said, blocks=(Paragraph(said),)), replace=True)
-    note = Paragraph(said)
-    return Reply(message=Message(summary=nudge.summary, blocks=(*nudge.blocks, note)), replace=True)
+    return Reply(
+        message=Message(summary=nudge.summary, blocks=(*nudge.blocks, Note(said))), replace=True
+    )
 
 
 HABIT = Habit(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pepptalk.core.calendar import COUNTRY_OF_ZONE, parse_timezone, workdays_of
+from pepptalk.core.calendar import country_of_zone, parse_timezone, workdays_of
 from pepptalk.core.i18n import Copy
 from pepptalk.core.kinds import Role
 from pepptalk.core.messages import (
@@ -13,6 +13,7 @@ from pepptalk.core.messages import (
     Heading,
     Message,
     Note,
+    Paragraph,
     Reply,
     joined,
     text_reply,
@@ -20,7 +21,9 @@ from pepptalk.core.messages import (
 from pepptalk.core.ports import UserProfile
 from pepptalk.handlers.grammar import CommandLine
 from pepptalk.handlers.habit import Habit, OpenCommand, TeamCommand, TeamTurn, Turn
+from pepptalk.handlers.people import find, shown
 from pepptalk.handlers.settings import describe_days, setting_text
+from pepptalk.handlers.welcome import greet_button, welcome_deliveries
 
 NAME_MAX = 80
 
@@ -49,7 +52,7 @@ async def create_team(*, turn: Turn, line: CommandLine) -> Reply:
         name=name,
         leader=leader,
         timezone=timezone,
-        country=COUNTRY_OF_ZONE.get(timezone),
+        country=country_of_zone(timezone),
         now=turn.now,
     )
     team = seat.team
@@ -77,7 +80,8 @@ async def add_sellers(*, turn: TeamTurn, line: CommandLine) -> Reply:
                 platform=team.platform, workspace_id=team.workspace_id, user_id=mention.user_id
             )
         if profile is None:
-            problems.append(copy("team.unknown_user", mention=mention.raw))
+            name = shown(mention, unnamed=copy("team.that_person"))
+            problems.append(copy("team.unknown_user", mention=name))
         elif profile.is_bot:
             problems.append(copy("team.is_bot", name=profile.name))
         elif (
@@ -87,11 +91,17 @@ async def add_sellers(*, turn: TeamTurn, line: CommandLine) -> Reply:
             problems.append(copy(key, name=profile.name, team=other.team.name))
         else:
             welcome[profile.user_id] = profile
-    if welcome:
-        await turn.uow.teams.add_sellers(team=team, people=list(welcome.values()), now=turn.now)
-        names = copy.join([p.name for p in welcome.values()])
-        problems.insert(0, copy("team.added", names=names, time=team.checkin_time))
-    return text_reply(" ".join(problems))
+    if not welcome:
+        return text_reply(" ".join(problems))
+    added = await turn.uow.teams.add_sellers(team=team, people=list(welcome.values()), now=turn.now)
+    await turn.uow.outbox.claim(welcome_deliveries(team, added, turn.now))
+    names = copy.join([p.name for p in welcome.values()])
+    said = " ".join([copy("team.added", names=names, time=team.checkin_time), *problems])
+    blocks: list[Block] = [Paragraph(said)]
+    greet = greet_button(team, added)
+    if greet is not None:
+        blocks.append(greet)
+    return Reply(message=Message(summary=said, blocks=tuple(blocks)))
 
 
 async def remove_sellers(*, turn: TeamTurn, line: CommandLine) -> Reply:
@@ -100,12 +110,13 @@ async def remove_sellers(*, turn: TeamTurn, line: CommandLine) -> Reply:
     mentions = line.mentions()
     if not mentions:
         return text_reply(copy.text("usage.team_remove"))
-    members = {m.user_id: m for m in await turn.uow.teams.members(team.id)}
+    members = await turn.uow.teams.members(team.id)
     lines: list[str] = []
     for mention in mentions:
-        member = members.get(mention.user_id or "")
+        member = find(members, mention)
         if member is None:
-            lines.append(copy("team.not_in_team", name=mention.raw))
+            name = shown(mention, unnamed=copy("team.that_person"))
+            lines.append(copy("team.not_in_team", name=name))
         elif member.role is Role.LEADER:
             lines.append(copy("team.cannot_remove_leader"))
         else:

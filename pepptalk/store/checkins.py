@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pepptalk.core.kinds import Mood
-from pepptalk.store.models import Checkin, Member
+from pepptalk.core.kinds import DeliveryKind, DeliveryStatus, Mood
+from pepptalk.store.models import Checkin, Delivery, Member
 from pepptalk.store.sql import upsert
+
+
+@dataclass(frozen=True)
+class LateLow:
+    """A low mood that came after the summary: whose leader should hear of it, and about whom."""
+
+    workspace_id: str
+    team_id: int
+    leader_id: int
+    seller_id: int
+    day: date
 
 
 class CheckinRepository:
@@ -32,10 +44,11 @@ class CheckinRepository:
                 note_private=False,
                 answered_at=now,
                 updated_at=now,
+                mood_at=now,
             )
             .on_conflict_do_update(
                 index_elements=[Checkin.member_id, Checkin.local_date],
-                set_={"mood": mood, "updated_at": now},
+                set_={"mood": mood, "updated_at": now, "mood_at": now},
             )
         )
         await self._session.execute(statement)
@@ -71,6 +84,43 @@ class CheckinRepository:
             select(Checkin).where(Checkin.team_id == team_id, Checkin.local_date == day)
         )
         return list(rows)
+
+    async def of_team_between(self, *, team_id: int, first: date, last: date) -> list[Checkin]:
+        """A team's check-ins from `first` to `last`, inclusive, oldest first."""
+        rows = await self._session.scalars(
+            select(Checkin)
+            .where(
+                Checkin.team_id == team_id, Checkin.local_date >= first, Checkin.local_date <= last
+            )
+            .order_by(Checkin.local_date)
+        )
+        return list(rows)
+
+    async def low_after_summary(self, *, since: date) -> list[LateLow]:
+        """Low moods set after their team's summary went out to a leader, since a date."""
+        rows = await self._session.execute(
+            select(
+                Delivery.workspace_id,
+                Delivery.team_id,
+                Delivery.member_id,
+                Checkin.member_id,
+                Delivery.local_date,
+            )
+            .join(
+                Checkin,
+                and_(
+                    Checkin.team_id == Delivery.team_id, Checkin.local_date == Delivery.local_date
+                ),
+            )
+            .where(
+                Delivery.kind == DeliveryKind.SUMMARY.value,
+                Delivery.status == DeliveryStatus.SENT,
+                Delivery.local_date >= since,
+                Checkin.mood <= Mood.LOW,
+                func.coalesce(Checkin.mood_at, Checkin.answered_at) > Delivery.sent_at,
+            )
+        )
+        return [LateLow(*row) for row in rows]
 
     async def recent(self, *, member_id: int, limit: int) -> list[Checkin]:
         """A member's latest check-ins, newest first."""

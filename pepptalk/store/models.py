@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -156,6 +157,8 @@ class Member(Base):
     cadence_asked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     feedback_pulled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     feedback_snoozed_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Whether the seller wants the one gentle reminder when they have not answered.
+    reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Checkin(Base):
@@ -177,6 +180,9 @@ class Checkin(Base):
     note_private: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the mood was last set (a note changes updated_at, not this): a low mood set after the
+    # leader's summary went out reaches the leader on its own.
+    mood_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Delivery(Base):

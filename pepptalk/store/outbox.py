@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pepptalk.core.kinds import DeliveryKind, DeliveryStatus
+from pepptalk.core.ports import SentMessage
 from pepptalk.store.models import Delivery, Member, Team
 from pepptalk.store.sql import changed, is_postgresql, upsert
 
@@ -166,6 +167,37 @@ class OutboxRepository:
             .where(Delivery.member_id == member_id, Delivery.status == DeliveryStatus.PENDING)
             .values(status=DeliveryStatus.SKIPPED, error=reason)
         )
+
+    async def sent_to(self, *, member_id: int, kind: str, day: date) -> SentMessage | None:
+        """Where the delivery of one kind to one member for one date landed, once it went out."""
+        row = (
+            await self._session.execute(
+                select(Delivery.channel_ref, Delivery.message_ref).where(
+                    Delivery.member_id == member_id,
+                    Delivery.kind == kind,
+                    Delivery.local_date == day,
+                    Delivery.status == DeliveryStatus.SENT,
+                )
+            )
+        ).first()
+        if row is None or not row[0] or not row[1]:
+            return None
+        return SentMessage(channel=row[0], ref=row[1])
+
+    async def sent_of(self, kind: str, keys: Iterable[tuple[int, date]]) -> set[tuple[int, date]]:
+        """Which (member id, date) pairs got a delivery of `kind`, in one query."""
+        wanted = set(keys)
+        if not wanted:
+            return set()
+        rows = await self._session.execute(
+            select(Delivery.member_id, Delivery.local_date).where(
+                Delivery.kind == kind,
+                Delivery.status == DeliveryStatus.SENT,
+                Delivery.member_id.in_({member for member, _ in wanted}),
+                Delivery.local_date.in_({day for _, day in wanted}),
+            )
+        )
+        return {(member, day) for member, day in rows if (member, day) in wanted}
 
     async def asked(self, *, team_id: int, day: date) -> set[int]:
         """The members a check-in went out (or is going out) to on a date."""

@@ -93,34 +93,33 @@ class TeamRepository:
 
     async def add_sellers(
         self, *, team: Team, people: Sequence[UserProfile], now: datetime
-    ) -> None:
+    ) -> list[Member]:
         """Add people to a team as sellers (a removed seller of this team comes back)."""
+        added = []
         for person in people:
-            previous = (
+            member = (
                 await self._session.scalars(
                     select(Member)
                     .where(Member.team_id == team.id, Member.user_id == person.user_id)
                     .order_by(Member.id.desc())
                 )
             ).first()
-            if previous is not None:
-                previous.removed_at = None
-                previous.display_name = person.name
-                previous.timezone = person.timezone
-                continue
-            self._session.add(
-                Member(
+            if member is None:
+                member = Member(
                     workspace_id=team.workspace_id,
                     team_id=team.id,
                     user_id=person.user_id,
                     role=Role.SELLER,
-                    display_name=person.name,
-                    timezone=person.timezone,
                     paused=False,
                     joined_at=now,
                 )
-            )
+                self._session.add(member)
+            member.removed_at = None
+            member.display_name = person.name
+            member.timezone = person.timezone
+            added.append(member)
         await self._session.flush()
+        return added
 
     async def members(self, team_id: int) -> list[Member]:
         """The active members of a team, leaders first, then by name."""

@@ -19,22 +19,30 @@ def settings(tmp_path: Path, **values: object) -> Settings:
     return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'p.db'}", **values)  # type: ignore[arg-type]
 
 
-async def test_each_minute_tick_sends_checkins_summaries_and_nudges_once(tmp_path: Path) -> None:
+async def test_each_minute_tick_sends_every_morning_message_once(tmp_path: Path) -> None:
     chat = FakeChat()
-    clock = FakeClock(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+    # Anna joined the Monday before, and has not had a talk since.
+    clock = FakeClock(datetime(2026, 11, 16, 12, 0, tzinfo=UTC))
     pepptalk = await create_app(settings(tmp_path), clock=clock, chat=chat)
     try:
         chat.add_user("ULEAD", "Kari", "Europe/Oslo")
         chat.add_user("UANNA", "Anna", "Europe/Oslo")
         for user, text in (("ULEAD", "team create Oslo"), ("ULEAD", "team add <@UANNA>")):
             await pepptalk.services.habits.command(Actor("T1", user, Platform.SLACK), text)
+        await tick(pepptalk.services)
+        assert [s.user_id for s in chat.sent] == ["UANNA"] and "Welcome" in chat.sent[0].text()
+        chat.sent.clear()
+        clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
         for _ in range(120):  # 08:00 to 10:00 in Oslo, a tick a minute
             await tick(pepptalk.services)
             clock.advance(minutes=1)
-        # The check-in, then the leader's summary, then the nudge (Anna has had no talk yet).
-        assert [s.user_id for s in chat.sent] == ["UANNA", "ULEAD", "ULEAD"]
-        assert "Team check-in" in chat.sent[1].text()
-        assert "Who could use a word today" in chat.sent[2].text()
+        # Anna does not answer: her check-in, one reminder, then Kari's summary and nudge.
+        texts = [(s.user_id, s.text()) for s in chat.sent]
+        assert [user for user, _ in texts] == ["UANNA", "UANNA", "ULEAD", "ULEAD"]
+        assert "How are you starting the day?" in texts[0][1]
+        assert "A gentle nudge, Anna" in texts[1][1]
+        assert "Team check-in" in texts[2][1] and "Still to answer: Anna" in texts[2][1]
+        assert "Who could use a word today" in texts[3][1]
     finally:
         await pepptalk.close()
 

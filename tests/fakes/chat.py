@@ -38,6 +38,7 @@ class FakeChat:
     sent: list[Sent] = field(default_factory=list)
     channel_posts: list[Sent] = field(default_factory=list)
     fail_next: list[Exception] = field(default_factory=list)
+    updates: list[tuple[SentMessage, Sent]] = field(default_factory=list)
     attempts: int = 0
 
     def add_user(
@@ -64,6 +65,20 @@ class FakeChat:
             raise self.fail_next.pop(0)
         self.channel_posts.append(Sent(workspace_id, channel_id, message))
         return SentMessage(channel=channel_id, ref=f"c{len(self.channel_posts)}")
+
+    async def update_direct(
+        self,
+        *,
+        platform: Platform,
+        workspace_id: str,
+        user_id: str,
+        sent: SentMessage,
+        message: Message,
+    ) -> None:
+        self.attempts += 1
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        self.updates.append((sent, Sent(workspace_id, user_id, message)))
 
     async def find_user(
         self, *, platform: Platform, workspace_id: str, user_id: str

@@ -79,6 +79,7 @@ class FakeSlackApi:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
+    posted: set[tuple[str, str]] = field(default_factory=set)
     violations: list[str] = field(default_factory=list)
     # Answer 429 to every Nth chat.postMessage (None: never), asking to wait `retry_after` s.
     limit_every: int | None = None
@@ -235,9 +236,14 @@ class FakeSlackApi:
         if problem:
             return problem
         dm = "D" + channel[1:] if channel.startswith("U") else channel
-        return {"ok": True, "channel": dm, "ts": f"{1_700_000_000 + next(self._ts)}.000100"}
+        ts = f"{1_700_000_000 + next(self._ts)}.000100"
+        self.posted.add((dm, ts))
+        return {"ok": True, "channel": dm, "ts": ts}
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        # Slack updates only a message the app posted, named by the channel and ts it returned.
+        if (str(args.get("channel")), str(args.get("ts"))) not in self.posted:
+            return {"ok": False, "error": "message_not_found"}
         return self._check_blocks(args, 50) or {
             "ok": True,
             "channel": args.get("channel"),

@@ -89,16 +89,25 @@ class Team:
             return await uow.outbox.counts()
 
     async def create(
-        self, sellers: dict[str, str | None], *, leader: str = "ULEAD", name: str = "Oslo"
+        self,
+        sellers: dict[str, str | None],
+        *,
+        leader: str = "ULEAD",
+        name: str = "Oslo",
+        names: dict[str, str] | None = None,
     ) -> None:
-        """A team led by `leader` with sellers {user_id: timezone}."""
+        """A team led by `leader` with sellers {user_id: timezone} (named "Seller <id>" unless
+        `names` says otherwise)."""
         self.chat.add_user(leader, "Kari Nordmann", "Europe/Oslo")
         for user_id, tz in sellers.items():
-            self.chat.add_user(user_id, f"Seller {user_id}", tz)
+            self.chat.add_user(user_id, (names or {}).get(user_id, f"Seller {user_id}"), tz)
         assert "is ready" in await self.say(leader, f"team create {name}")
         if sellers:
             mentions = " ".join(f"<@{u}>" for u in sellers)
             assert "Added" in await self.say(leader, f"team add {mentions}")
+            # The welcomes go out now; tests of what comes later start from a clean slate.
+            assert (await self.run()).sent == len(sellers)
+            self.chat.sent.clear()
 
 
 def paragraph_texts(message: Message) -> list[str]:

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from pepptalk.core.messages import Buttons, Reply
-from pepptalk.handlers.checkin import MOOD_ACTION, NOTE_ACTION, NOTE_FORM, claim_checkins
+from pepptalk.handlers.checkin import MOOD_ACTION, NOTE_ACTION, claim_checkins
+from pepptalk.handlers.notes import NOTE_FORM
 from pepptalk.store.database import Database
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
@@ -63,35 +64,64 @@ async def test_a_job_run_any_number_of_times_sends_once(team: Team) -> None:
 async def test_no_checkin_on_weekends_holidays_or_when_paused(team: Team) -> None:
     assert await send_checkins(team, utc("2026-11-28T07:30")) == 0  # Saturday
     assert await send_checkins(team, utc("2026-12-25T07:30")) == 0  # Christmas Day in Norway
+    # The team's country only counts for members whose own zone names none: Carl, here.
     await team.say("ULEAD", "team set country none")
-    assert await send_checkins(team, utc("2026-12-25T07:30")) == 2
+    assert await send_checkins(team, utc("2026-12-25T07:30")) == 1
+    assert [s.user_id for s in team.chat.sent] == ["UCARL"]
     await team.say("UANNA", "pause until 2026-12-29")
     assert await send_checkins(team, utc("2026-12-28T07:30")) == 1
     assert await send_checkins(team, utc("2026-12-30T07:30")) == 2  # the pause ran out
+
+
+async def test_each_member_keeps_the_holidays_of_their_own_country(
+    database: Database, chat: FakeChat, clock: FakeClock
+) -> None:
+    team = Team(database, chat, clock)
+    await team.create({"UOLA": "Europe/Oslo", "USVEA": "Europe/Stockholm", "UNEW": None})
+    # 17 May: Norway's constitution day, a Monday in 2027; 6 June: Sweden's national day.
+    await send_checkins(team, utc("2027-05-17T07:30"))
+    assert [s.user_id for s in team.chat.sent] == ["USVEA"]
+    team.chat.sent.clear()
+    await send_checkins(team, utc("2028-06-06T07:30"))
+    assert sorted(s.user_id for s in team.chat.sent) == ["UNEW", "UOLA"]
 
 
 async def test_pause_and_resume(team: Team) -> None:
     assert "paused" in await team.say("UANNA", "pause")
     assert await send_checkins(team, utc("2026-11-23T07:30")) == 1
     assert "Welcome back" in await team.say("UANNA", "resume")
-    assert "were not paused" in await team.say("UANNA", "resume")
+    assert "weren't paused" in await team.say("UANNA", "resume")
     assert "isn't a date" in await team.say("UANNA", "pause until tomorrow")
     assert "already passed" in await team.say("UANNA", "pause until 2026-01-01")
     assert "Try: /pepptalk pause until" in await team.say("UANNA", "pause for a while")
-    assert "nothing to pause" in await team.say("ULEAD", "pause")
+    assert "Summaries and nudges paused" in await team.say("ULEAD", "pause")
 
 
 async def test_tapping_records_the_mood_and_a_second_tap_changes_it(team: Team) -> None:
     reply = await tap(team, "UANNA", "2")
     assert reply.replace
-    assert "You picked 😕 Low" in words(reply)
+    assert "Kari Nordmann will see it before the first call" in words(reply)
     reply = await tap(team, "UANNA", "4")
-    assert "You picked 🙂 Good" in words(reply)
+    assert "Good to hear" in words(reply) and "before the first call" not in words(reply)
     assert reply.message is not None
     chosen = [b for b in reply.message.blocks if isinstance(b, Buttons)][0]
     assert [b.value for b in chosen.buttons if b.selected] == ["4"]
     checkin = await team.checkin_of("UANNA")
     assert checkin is not None and checkin.mood == 4
+
+
+@pytest.mark.parametrize(
+    ("mood", "said"),
+    [
+        ("1", "Sorry it's a rough start, Seller. Kari Nordmann will see it before the first call"),
+        ("2", "Kari Nordmann will see it before the first call. A slow start"),
+        ("3", "An okay start is a fine start."),
+        ("4", "Good to hear, Seller! Have a good day on the phone."),
+        ("5", "Love it, Seller! Go make it a great day."),
+    ],
+)
+async def test_the_reply_to_a_tap_fits_the_mood(team: Team, mood: str, said: str) -> None:
+    assert said in words(await tap(team, "UANNA", mood))
 
 
 async def test_bad_taps_get_a_clear_answer_and_store_nothing(team: Team) -> None:
@@ -137,7 +167,7 @@ async def test_note_command_and_its_bad_input(team: Team) -> None:
 async def test_seller_checkin_command_shows_todays_checkin_with_the_answer(team: Team) -> None:
     await tap(team, "UANNA", "5")
     text = await team.say("UANNA", "checkin")
-    assert "How are you starting the day?" in text and "You picked 😄 Great" in text
+    assert "How are you starting the day?" in text and "Love it, Seller!" in text
 
 
 async def test_a_removed_seller_gets_nothing_queued_for_them(team: Team) -> None:

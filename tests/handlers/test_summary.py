@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pepptalk.handlers.checkin import MOOD_ACTION, NOTE_FORM
+from pepptalk.handlers.checkin import MOOD_ACTION
+from pepptalk.handlers.notes import NOTE_FORM
 from pepptalk.store.database import Database
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock

@@ -42,7 +42,8 @@ async def test_add_reports_each_problem_and_adds_the_rest(team: Team) -> None:
         "ULEAD", "team add <@UBJORN|bjorn> <@UNOBODY> @cecilie <@UBOT> <@UANNA> <@UBJORN>"
     )
     assert "Added Bjørn" in text
-    assert "can't find <@UNOBODY>" in text and "can't find @cecilie" in text
+    assert "can't find that person here" in text and "can't find @cecilie here" in text
+    assert "<@" not in text, "no mention markup or internal id in a reply"
     assert "Helper is a bot" in text
     assert "Seller UANNA is already in this team" in text
     async with team.database.uow() as uow:

@@ -31,6 +31,19 @@ class PlaygroundChat:
         posted = self.inbox.post(channel_key(channel_id), message, at=self.clock())
         return SentMessage(channel=channel_id, ref=str(posted.id))
 
+    async def update_direct(
+        self,
+        *,
+        platform: Platform,
+        workspace_id: str,
+        user_id: str,
+        sent: SentMessage,
+        message: Message,
+    ) -> None:
+        """Change a message in the person's thread, where it is."""
+        if sent.ref.isdigit():
+            self.inbox.replace(user_id, int(sent.ref), message)
+
     async def find_user(
         self, *, platform: Platform, workspace_id: str, user_id: str
     ) -> UserProfile | None:

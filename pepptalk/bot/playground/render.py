@@ -111,14 +111,15 @@ def _field_html(field: FormInput, open_form: OpenForm) -> str:
             return f'<label for="f-{name}">{escape(field.label)}</label>{tag}{error_html}'
         case Choice():
             chosen = str(open_form.values.get(field.name, field.initial))
-            options = "".join(
+            # Nothing is chosen for the person: an empty first option until they pick.
+            options = ("" if chosen else '<option value="" selected disabled>…</option>') + "".join(
                 f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>'
                 f"{escape(label)}</option>"
                 for value, label in field.options
             )
             return (
                 f'<label for="f-{name}">{escape(field.label)}</label>'
-                f'<select id="f-{name}" name="{name}">{options}</select>{error_html}'
+                f'<select id="f-{name}" name="{name}" required>{options}</select>{error_html}'
             )
         case Checkbox():
             mark = " checked" if open_form.values.get(field.name, field.checked) else ""

@@ -46,7 +46,7 @@ class Person:
 LEADER_PERSON = Person("UINGRID", "Ingrid Solberg", "Europe/Oslo")
 SELLERS = (
     Person("UANNA", "Anna Berg", "Europe/Oslo", 4.2, wish=Cadence.WEEKLY, last_talk_days_ago=2),
-    # Bjørn's rough week came with no talk for three weeks: the nudge will name him.
+    # Bjørn's rough week came with no talk for three weeks: the nudge names him, and only him.
     Person(
         "UBJORN",
         "Bjørn Haugen",
@@ -59,7 +59,7 @@ SELLERS = (
         "UCECILIE", "Cecilie Lind", "Europe/Oslo", 4.0, 0.97, Cadence.BIWEEKLY, Cadence.BIWEEKLY, 6
     ),
     Person(
-        "UDAG", "Dag Nilsson", "Europe/Stockholm", 3.4, 0.8, Cadence.BIWEEKLY, Cadence.WEEKLY, 16
+        "UDAG", "Dag Nilsson", "Europe/Stockholm", 3.4, 0.8, Cadence.BIWEEKLY, Cadence.WEEKLY, 10
     ),
     Person(
         "UEMMA",
@@ -69,7 +69,7 @@ SELLERS = (
         wish=Cadence.WEEKLY,
         last_talk_days_ago=4,
     ),
-    Person("UFREDRIK", "Fredrik Strand", "Europe/Oslo", 3.7, 0.88, last_talk_days_ago=9),
+    Person("UFREDRIK", "Fredrik Strand", "Europe/Oslo", 3.7, 0.88, last_talk_days_ago=5),
 )
 WINS = (
     ("UANNA", 3, "Booked three demos in one afternoon.", True),

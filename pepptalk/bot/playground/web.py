@@ -9,7 +9,8 @@ from datetime import time
 
 from aiohttp import web
 
-from pepptalk.bot.jobs import tick
+from pepptalk.bot.jobs import run_job, tick
+from pepptalk.bot.playground.cast import answer_checkins
 from pepptalk.bot.playground.clock import PlaygroundClock
 from pepptalk.bot.playground.inbox import Inbox, OpenForm, Posted, channel_key
 from pepptalk.bot.playground.page import Person, render_page
@@ -221,6 +222,9 @@ async def handle_clock(request: web.Request) -> web.Response:
     hours, minutes = (int(p) for p in target.split(":"))
     moment = playground.clock.next_at(time(hours, minutes), skip_weekends=choice == "morning")
     playground.clock.move_to(moment)
+    # Check-ins first, so the rest of the team can answer before a summary is drawn up.
+    await run_job(playground.services, "checkins")
+    await answer_checkins(playground.services, playground.inbox, playing=me)
     await tick(playground.services)
     raise _back(me)
 

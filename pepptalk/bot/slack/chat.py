@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from pepptalk.bot.slack.render import render_message
 from pepptalk.core.kinds import Platform
@@ -61,11 +63,30 @@ class SlackChat:
         """Post in a channel (the app must be in it: /invite @Pepptalk)."""
         return await self._post(channel_id, message)
 
+    async def update_direct(
+        self,
+        *,
+        platform: Platform,
+        workspace_id: str,
+        user_id: str,
+        sent: SentMessage,
+        message: Message,
+    ) -> None:
+        """Change a message sent earlier, in place (chat.update on its channel and ts)."""
+        await self._call(
+            self.client.chat_update(channel=sent.channel, ts=sent.ref, **render_message(message))
+        )
+
     async def _post(self, channel: str, message: Message) -> SentMessage:
+        response = await self._call(
+            self.client.chat_postMessage(channel=channel, **render_message(message))
+        )
+        return SentMessage(channel=str(response["channel"]), ref=str(response["ts"]))
+
+    async def _call(self, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
+        """One Web API call, its failures read as the outbox understands them."""
         try:
-            response = await self.client.chat_postMessage(
-                channel=channel, **render_message(message)
-            )
+            return await call
         except SlackApiError as error:
             if error.response.status_code == 429:
                 raise RateLimitedError(_retry_after(error)) from error
@@ -73,7 +94,6 @@ class SlackChat:
             raise DeliveryError(code, permanent=code in PERMANENT_ERRORS) from error
         except (TimeoutError, aiohttp.ClientError) as error:
             raise DeliveryError(f"network: {error!r}"[:200], permanent=False) from error
-        return SentMessage(channel=str(response["channel"]), ref=str(response["ts"]))
 
     async def find_user(
         self, *, platform: Platform, workspace_id: str, user_id: str

@@ -51,6 +51,25 @@ def _status(error: HttpOperationError) -> tuple[int, float]:
     return int(status or 0), wait
 
 
+async def _connector_call(call: Awaitable[Any], failures: list[BaseException]) -> None:
+    """Run a proactive turn; what the connector answered, read as the outbox understands it.
+
+    A failure inside the turn is collected in `failures` rather than raised there, since the
+    adapter's turn-error handler would swallow it and the send would count as delivered.
+    """
+    try:
+        await call
+        if failures:
+            raise failures[0]
+    except HttpOperationError as error:
+        status, wait = _status(error)
+        if status in RETRY_STATUSES:
+            raise RateLimitedError(wait) from error
+        raise DeliveryError(f"teams: HTTP {status}", permanent=status in (401, 403, 404)) from error
+    except (TimeoutError, aiohttp.ClientError, OSError) as error:
+        raise DeliveryError(f"teams: network: {error!r}"[:200], permanent=False) from error
+
+
 class TeamsChat:
     """Sends through the CloudAdapter to people we have a way to reach."""
 
@@ -127,22 +146,38 @@ class TeamsChat:
                         uow.references, workspace_id, user_id, dump(reference), now=self.clock()
                     )
 
-        try:
-            await run(post)
-            if failures:
-                raise failures[0]
-            if not sent.get("id"):
-                raise DeliveryError("teams: the message was not accepted", permanent=False)
-        except HttpOperationError as error:
-            status, wait = _status(error)
-            if status in RETRY_STATUSES:
-                raise RateLimitedError(wait) from error
-            raise DeliveryError(
-                f"teams: HTTP {status}", permanent=status in (401, 403, 404)
-            ) from error
-        except (TimeoutError, aiohttp.ClientError, OSError) as error:
-            raise DeliveryError(f"teams: network: {error!r}"[:200], permanent=False) from error
+        await _connector_call(run(post), failures)
+        if not sent.get("id"):
+            raise DeliveryError("teams: the message was not accepted", permanent=False)
         return SentMessage(channel=sent.get("conversation", ""), ref=sent.get("id", ""))
+
+    async def update_direct(
+        self,
+        *,
+        platform: Platform,
+        workspace_id: str,
+        user_id: str,
+        sent: SentMessage,
+        message: Message,
+    ) -> None:
+        """Change a card sent earlier in the person's 1:1 chat, in place."""
+        stored = await self._stored(workspace_id, USER, user_id)
+        if not stored:
+            raise DeliveryError("no way to reach this person in Teams yet", permanent=True)
+        reference = load(stored)
+        failures: list[BaseException] = []
+
+        async def update(turn_context: TurnContext) -> None:
+            activity = card_activity(message)
+            activity.id = sent.ref
+            try:
+                await turn_context.update_activity(activity)
+            except (HttpOperationError, TimeoutError, aiohttp.ClientError, OSError) as error:
+                failures.append(error)
+
+        await _connector_call(
+            self.adapter.continue_conversation(reference, update, self.app_id), failures
+        )
 
     async def _start_conversation(self, workspace_id: str, user_id: str, post: Callback) -> None:
         member_text = await self._stored(workspace_id, MEMBER, user_id)

@@ -132,15 +132,21 @@ def _input(field: FormInput) -> Json:
 
 
 def _choice_input(field: Choice) -> Json:
-    return {
+    element: Json = {
         "type": "Input.ChoiceSet",
         "id": field.name,
         "label": field.label,
         "style": "compact",
         "isRequired": True,
-        "value": field.initial or field.options[0][0],
+        "errorMessage": field.label,
         "choices": [{"title": label, "value": value} for value, label in field.options],
     }
+    # Without a choice made for them, people pick one; nothing is chosen silently.
+    if field.initial:
+        element["value"] = field.initial
+    else:
+        element["placeholder"] = "…"
+    return element
 
 
 def _text_input(field: TextInput) -> Json:

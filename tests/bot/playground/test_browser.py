@@ -40,7 +40,7 @@ async def test_a_seller_taps_a_mood_adds_a_note_and_the_leader_reads_it(tmp_path
             await page.get_by_text("Good morning, Anna!").wait_for()
 
             await page.get_by_role("button", name="😕 Low").click()
-            await page.get_by_text("You picked 😕 Low").wait_for()
+            await page.get_by_text("Ingrid Solberg will see it before the first call").wait_for()
             pressed = page.get_by_role("button", name="😕 Low")
             assert await pressed.get_attribute("aria-pressed") == "true"
 

@@ -60,7 +60,9 @@ async def test_a_seller_checks_in_adds_a_note_and_the_leader_reads_the_summary(
         group="checkin:2026-11-23",
         value="2",
     )
-    assert status == 200 and "You picked 😕 Low" in visible_text(page)
+    assert status == 200 and "Ingrid Solberg will see it before the first call" in visible_text(
+        page
+    )
     await site.post(
         "/playground/action",
         "UANNA",
@@ -156,13 +158,27 @@ async def test_every_seller_seen_and_recognition_work_in_the_playground(
     site: PlaygroundSite,
 ) -> None:
     seen = visible_text(await site.command("UINGRID", "seen"))
-    assert re.search(r"Bjørn Haugen .{0,120}overdue since", seen)
-    assert "weekly (would like twice a week)" in seen and "overdue since" in seen
-    # After the summary comes the nudge, naming who is due.
+    assert re.search(r"Bjørn Haugen .{0,160}time for a chat", seen)
+    assert "weekly (would like twice a week)" in seen
+    assert seen.count("time for a chat") == 1, "only Bjørn is really due"
+    assert "overdue" not in seen
+
+    # The morning as a leader meets it: the rest of the team answers their check-ins.
     text = visible_text(await site.clock("UINGRID", "summary"))
+    assert "5 of 6 answered" in text and "Still to answer: Fredrik Strand" in text
+    assert 'Bjørn Haugen: 😕 Low, "Lost the Nordvik deal yesterday, still a bit flat."' in text
+    assert "Notes from the team" in text
+    assert 'Emma Sørensen: 😄 Great, "Booked two meetings before lunch yesterday!"' in text
+    # After the summary comes the nudge, naming the one seller who is due.
     await site.clock("UINGRID", "at", "09:10")
-    text = visible_text(await site.page("UINGRID"))
-    assert "Who could use a word today" in text and "Bjørn Haugen" in text
+    nudge = next(
+        p for p in site.playground.inbox.thread("UINGRID") if "Who could use" in p.message.summary
+    )
+    names = [s.name for s in SELLERS if s.name in str(nudge.message)]
+    assert names == ["Bjørn Haugen"]
+    # Fredrik checks in low late in the morning: Ingrid hears of it on her own.
+    text = visible_text(await site.clock("UINGRID", "at", "10:35"))
+    assert 'A late check-in, after your summary: Fredrik Strand: 😕 Low, "Car trouble' in text
 
     await site.command("UANNA", "win Closed the Nordvik deal")
     await site.clock("UINGRID", "at", "09:12")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pepptalk.bot.jobs import run_job
+from pepptalk.bot.jobs import drain, run_job
 from tests.bot.slack.harness import SlackHarness, running_pepptalk, signed_headers
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack_api import WORKSPACE
@@ -32,6 +32,8 @@ def text_of(body: dict[str, Any]) -> str:
 
 
 async def set_up_team(slack: SlackHarness, sellers: list[str]) -> None:
+    """A team created and its sellers added over Slack; their welcomes sent, then forgotten so
+    each test reads only what comes after."""
     slack.api.add_user("ULEAD", "Kari")
     for user_id in sellers:
         slack.api.add_user(user_id, f"Seller {user_id}")
@@ -39,6 +41,10 @@ async def set_up_team(slack: SlackHarness, sellers: list[str]) -> None:
     assert "is ready" in text_of(created) and created["response_type"] == "ephemeral"
     mentions = " ".join(f"<@{u}|{u.lower()}>" for u in sellers)
     assert "Added" in text_of(await slack.command("ULEAD", f"team add {mentions}"))
+    assert (await drain(slack.services)).sent == len(sellers)
+    for seller in sellers:
+        assert "Welcome to Oslo" in text_of(checkin_posts(slack, seller)[0])
+    slack.api.calls.clear()
 
 
 def checkin_posts(slack: SlackHarness, user_id: str) -> list[dict[str, Any]]:
@@ -58,7 +64,8 @@ async def test_a_morning_from_setup_to_summary(slack: SlackHarness) -> None:
     # Anna taps "Low": the message is updated in place to confirm.
     await slack.click("UANNA", moods, moods["elements"][1])
     updated = await slack.next_response()
-    assert updated["replace_original"] is True and "You picked" in text_of(updated)
+    assert updated["replace_original"] is True
+    assert "Kari will see it before the first call" in text_of(updated)
 
     # She adds a note through the modal.
     note_row = [b for b in updated["blocks"] if b["type"] == "actions"][1]
@@ -214,7 +221,42 @@ async def test_a_direct_message_becomes_the_note(slack: SlackHarness) -> None:
         lambda: [c for c in slack.api.called("chat.postMessage") if c.args["channel"] == "DANNA"]
     )
     reply = [c for c in slack.api.called("chat.postMessage") if c.args["channel"] == "DANNA"][0]
-    assert "Note saved" in text_of(reply.args)
+    assert "Note saved. It's on your check-in for Kari to see." in text_of(reply.args)
+    # The morning's card shows the note too: updated in place, where Pepptalk posted it.
+    [update] = slack.api.called("chat.update")
+    assert update.args["channel"] == "DANNA"
+    assert "Your note: Big demo at ten" in text_of(update.args)
+    assert slack.api.violations == []
+
+
+async def test_a_new_seller_is_welcomed_and_says_how_often_they_would_like_feedback(
+    slack: SlackHarness,
+) -> None:
+    slack.api.add_user("ULEAD", "Kari")
+    slack.api.add_user("UANNA", "Anna Berg")
+    await slack.command("ULEAD", "team create Oslo")
+    added = text_of(await slack.command("ULEAD", "team add <@UANNA|anna>"))
+    assert "They get a welcome from Pepptalk now" in added
+    await drain(slack.services)
+    [welcome] = checkin_posts(slack, "UANNA")
+    text = text_of(welcome)
+    assert "Welcome to Oslo, Anna!" in text and "Only you and Kari see your answers" in text
+    assert "`/pepptalk pause until 2026-07-31`" in text
+    wish = next(b for b in welcome["blocks"] if b["type"] == "actions")
+    twice = next(e for e in wish["elements"] if e["value"] == "twice-weekly")
+    await slack.click("UANNA", wish, twice)
+    answered = await slack.next_response()
+    assert answered["replace_original"] is True
+    assert "Your leader will see that you'd like feedback twice a week" in text_of(answered)
+    assert not [b for b in answered["blocks"] if b["type"] == "actions"], "answered once"
+    assert "(would like twice a week)" in text_of(await slack.command("ULEAD", "seen"))
+    # Asked at the welcome, so not asked again at the first check-in.
+    await run_job(slack.services, "checkins", at=MONDAY_0830_OSLO)
+    checkin = checkin_posts(slack, "UANNA")[-1]
+    moods = next(b for b in checkin["blocks"] if b["type"] == "actions")
+    await slack.click("UANNA", moods, moods["elements"][3])
+    assert "how often would you like feedback" not in text_of(await slack.next_response())
+    assert slack.api.violations == []
 
 
 async def test_the_app_home_shows_a_sellers_own_mornings(slack: SlackHarness) -> None:
@@ -284,7 +326,7 @@ async def test_feedback_without_a_kind_opens_a_modal_with_a_select(slack: SlackH
     # The result goes back where the command was typed, through its response_url.
     assert "Logged: coaching with Seller UANNA" in text_of(await slack.next_response())
     seen = text_of(await slack.command("ULEAD", "seen"))
-    assert "Coaching on 23 November 2026" in seen
+    assert "last talk: Coaching, today" in seen
 
 
 async def test_healthz_reports_the_database(slack: SlackHarness) -> None:

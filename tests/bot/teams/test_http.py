@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pepptalk.bot.app import Pepptalk, create_app
 from pepptalk.bot.config import Settings
-from pepptalk.bot.jobs import run_job
+from pepptalk.bot.jobs import drain, run_job
 from tests.bot.teams.activities import installed, message, person
 from tests.bot.teams.cards import card_problems
 from tests.fakes.clock import FakeClock
@@ -108,12 +108,18 @@ async def test_a_team_set_up_in_teams_gets_its_checkins_proactively(open_site: T
     )
     assert "Added Anna Berg and Bjørn Lie" in texts(connector.cards("sales"))
 
+    # Each is welcomed in their 1:1 chat; Bjørn never wrote to Pepptalk, so a 1:1 chat is
+    # started with him from what the roster said, and kept for what comes next.
+    assert (await drain(site.pepptalk.services)).sent == 2
+    assert "Welcome to Oslo, Anna!" in texts(connector.cards("1on1-29:anna"))
+    assert connector.conversations_created[0]["members"][0]["id"] == BJORN.id
+    assert "Welcome to Oslo, Bjørn!" in texts(connector.cards("a:new-"))
+
     report = await run_job(site.pepptalk.services, "checkins", at=MONDAY_0830_OSLO)
     assert report.drain.sent == 2 and report.drain.failed == 0
     anna = connector.cards("1on1-29:anna")[-1]
     assert "Good morning, Anna!" in texts([anna])
-    # Bjørn never wrote to Pepptalk: a 1:1 chat is started with him from what the roster said.
-    assert connector.conversations_created[0]["members"][0]["id"] == BJORN.id
+    assert len(connector.conversations_created) == 1
     assert "Good morning, Bjørn!" in texts(connector.cards("a:new-"))
     for card in connector.cards():
         assert card_problems(card) == []
@@ -133,6 +139,7 @@ async def test_teams_asking_to_back_off_is_waited_out(open_site: TeamsSite) -> N
             mentions=sellers,
         )
     )
+    assert (await drain(site.pepptalk.services)).sent == len(sellers)  # the welcomes
     connector.limit_every = 2
     report = await run_job(site.pepptalk.services, "checkins", at=MONDAY_0830_OSLO)
     assert report.drain.sent == 4 and report.drain.rate_limited >= 1 and connector.limited >= 1

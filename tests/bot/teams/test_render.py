@@ -61,7 +61,7 @@ def test_commands_are_shown_the_way_they_are_typed_where_the_card_lands() -> Non
     copy = copy_for("en")
     line = Message("s", (Paragraph(copy.text("help.seen")), Note(copy.text("errors.no_team"))))
     in_channel = str(render_card(line, prefix="@Pepptalk "))
-    assert "**@Pepptalk seen**: when each seller last got feedback" in in_channel
+    assert "**@Pepptalk seen**: when each seller last had a talk with you" in in_channel
     assert "**@Pepptalk team create" in in_channel
     in_chat = str(render_card(line))
     assert "**seen**: when each seller" in in_chat and "@Pepptalk" not in in_chat
