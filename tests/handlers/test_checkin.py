@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 import pytest
 
 from pepptalk.core.messages import Buttons, Reply
+from pepptalk.core.ports import DeliveryError
 from pepptalk.handlers.checkin import MOOD_ACTION, NOTE_ACTION, claim_checkins
 from pepptalk.handlers.notes import NOTE_FORM
 from pepptalk.store.database import Database
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
-from tests.handlers.helpers import Team, words
+from tests.handlers.helpers import Team, actor, words
 
 MONDAY = "2026-11-23"
 
@@ -177,3 +178,28 @@ async def test_a_removed_seller_gets_nothing_queued_for_them(team: Team) -> None
     await team.say("ULEAD", "team remove <@UANNA>")
     await team.run()
     assert [s.user_id for s in team.chat.sent] == ["UCARL"]
+
+
+async def test_a_note_by_command_shows_on_the_morning_card_where_it_was_sent(team: Team) -> None:
+    await send_checkins(team, utc("2026-11-23T07:30"))
+    card = team.chat.to("UANNA")[0]
+    await tap(team, "UANNA", "2")
+    said = await team.say("UANNA", "note Missed the bus")
+    assert "It's on your check-in for Kari Nordmann to see" in said
+    [(where, updated)] = team.chat.updates
+    assert where.channel == "DUANNA" and where.ref == "1.000", "the card Pepptalk sent"
+    assert updated.user_id == "UANNA" and "Your note: Missed the bus" in updated.text()
+    assert "😕 Low" in updated.text() and card.message.summary == updated.message.summary
+    # Words written straight to Pepptalk are a note too, and update the card the same way.
+    reply = await team.habits.direct_message(actor("UANNA"), "Better after coffee")
+    assert "Note saved" in words(reply)
+    assert "Your note: Better after coffee" in team.chat.updates[-1][1].text()
+
+
+async def test_the_note_is_kept_when_the_card_cannot_be_updated(team: Team) -> None:
+    await send_checkins(team, utc("2026-11-23T07:30"))
+    await tap(team, "UANNA", "3")
+    team.chat.fail_next = [DeliveryError("message_not_found", permanent=True)]
+    assert "Note saved" in await team.say("UANNA", "note Still counts")
+    checkin = await team.checkin_of("UANNA")
+    assert checkin is not None and checkin.note == "Still counts"

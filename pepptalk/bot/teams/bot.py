@@ -55,6 +55,7 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         actor = Actor(workspace_of(activity), person_of(activity), PLATFORM)
         habits = self.services.habits
         data = submitted(activity.value)
+        source: str | None = None
         if data is None:
             reply = await habits.command(actor, await self._command_text(turn_context, actor))
         elif data["pepptalk"] == BUTTON:
@@ -71,7 +72,8 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 values=form_values(data),
             )
             reply = await habits.submit(actor, submission)
-        await self._show(turn_context, reply)
+            source = str(data.get("source") or "") or None
+        await self._show(turn_context, reply, source)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         """Installed personally or in a team: say what Pepptalk does."""
@@ -125,12 +127,15 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             return teams_id
         return str(getattr(member, "aad_object_id", None) or teams_id)
 
-    async def _show(self, turn_context: TurnContext, reply: Reply) -> None:
+    async def _show(
+        self, turn_context: TurnContext, reply: Reply, source: str | None = None
+    ) -> None:
         """Send a reply as a card: a form, errors, an update in place, or a new message."""
         prefix = _prefix(turn_context.activity)
         if reply.form is not None:
             form_card = card_activity(Message(summary=reply.form.title))
-            form_card.attachments[0].content = render_form_card(reply.form)
+            source = turn_context.activity.reply_to_id
+            form_card.attachments[0].content = render_form_card(reply.form, source=source)
             await turn_context.send_activity(form_card)
             return
         if reply.form_errors:
@@ -140,17 +145,29 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             return
         if reply.message is None:
             return
-        activity = card_activity(reply.message, prefix=prefix)
         replied_to = turn_context.activity.reply_to_id
         if reply.replace and replied_to:
-            activity.id = replied_to
-            try:
-                await turn_context.update_activity(activity)
+            # A saved form leaves no live card behind: the form itself shows the result, and so
+            # does the card it was opened from.
+            updated = [
+                await self._update(turn_context, card_id, reply.message, prefix)
+                for card_id in dict.fromkeys(filter(None, (replied_to, source)))
+            ]
+            if any(updated):
                 return
-            except Exception as error:  # noqa: BLE001 - an old card can't always be updated
-                log.info("could not update card %s: %r", replied_to, error)
-                activity.id = None
-        await turn_context.send_activity(activity)
+        await turn_context.send_activity(card_activity(reply.message, prefix=prefix))
+
+    async def _update(
+        self, turn_context: TurnContext, card_id: str, message: Message, prefix: str
+    ) -> bool:
+        activity = card_activity(message, prefix=prefix)
+        activity.id = card_id
+        try:
+            await turn_context.update_activity(activity)
+        except Exception as error:  # noqa: BLE001 - an old card can't always be updated
+            log.info("could not update card %s: %r", card_id, error)
+            return False
+        return True
 
 
 def _prefix(activity: Activity) -> str:

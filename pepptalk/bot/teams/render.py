@@ -176,8 +176,11 @@ def _toggle(field: Checkbox) -> Json:
     }
 
 
-def render_form_card(form: Form, *, errors: dict[str, str] | None = None) -> Json:
-    """A form as a card with inputs and one submit action; errors show under their input."""
+def render_form_card(
+    form: Form, *, errors: dict[str, str] | None = None, source: str | None = None
+) -> Json:
+    """A form as a card with inputs and one submit action; errors show under their input.
+    `source`: the card the form was opened from, so saving can update it too."""
     body: list[Json] = [_text(form.title, weight="Bolder", size="Medium")]
     if form.intro:
         body.append(_text(form.intro))
@@ -185,18 +188,16 @@ def render_form_card(form: Form, *, errors: dict[str, str] | None = None) -> Jso
         body.append(_input(field))
         if errors and field.name in errors:
             body.append(_text(errors[field.name], color="Attention", spacing="None"))
-    submit = {
-        "type": "Action.Submit",
-        "title": form.submit,
-        "style": "positive",
-        "data": {
-            KIND: FORM,
-            "action": form.action,
-            "context": form.context,
-            "toggles": [f.name for f in form.inputs if isinstance(f, Checkbox)],
-            "texts": [f.name for f in form.inputs if isinstance(f, TextInput | Choice)],
-        },
+    data: Json = {
+        KIND: FORM,
+        "action": form.action,
+        "context": form.context,
+        "toggles": [f.name for f in form.inputs if isinstance(f, Checkbox)],
+        "texts": [f.name for f in form.inputs if isinstance(f, TextInput | Choice)],
     }
+    if source:
+        data["source"] = source
+    submit = {"type": "Action.Submit", "title": form.submit, "style": "positive", "data": data}
     return _card(body, [submit])
 
 

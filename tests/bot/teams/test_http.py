@@ -20,7 +20,7 @@ from tests.bot.teams.activities import installed, message, person
 from tests.bot.teams.cards import card_problems
 from tests.fakes.clock import FakeClock
 from tests.fakes.serving import served
-from tests.fakes.teams_connector import FakeConnector, FakeOpenId
+from tests.fakes.teams_connector import FakeConnector, FakeOpenId, Sent
 from tests.stored import membership
 
 MONDAY_0830_OSLO = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
@@ -211,5 +211,32 @@ async def test_a_win_becomes_a_shout_out_in_the_teams_channel(open_site: TeamsSi
     await site.post(message(KARI, value=shout))
     posted = connector.cards("sales")[before:]
     assert "Shout-out to Anna Berg: Booked a demo with Nordvik" in texts(posted)
+    for card in connector.cards():
+        assert card_problems(card) == []
+
+
+def cards_of(sent: Sent) -> list[dict[str, Any]]:
+    """The cards one call to the connector carried."""
+    return [a["content"] for a in sent.activity.get("attachments") or []]
+
+
+async def test_a_note_typed_in_the_chat_updates_the_morning_card_in_place(
+    open_site: TeamsSite,
+) -> None:
+    site, connector = open_site, open_site.connector
+    await site.post(message(ANNA, "hi"))
+    await site.post(message(KARI, "team create Oslo", channel="sales"))
+    await site.post(message(KARI, "team add <at>Anna Berg</at>", channel="sales", mentions=[ANNA]))
+    assert (await drain(site.pepptalk.services)).sent == 1  # the welcome
+    await run_job(site.pepptalk.services, "checkins", at=MONDAY_0830_OSLO)
+    [card_post] = [s for s in connector.sent if "Good morning, Anna!" in texts(cards_of(s))]
+    moods = next(e for e in cards_of(card_post)[0]["body"] if e["type"] == "ActionSet")
+    await site.post(message(ANNA, value=moods["actions"][3]["data"]))
+    await site.post(message(ANNA, "note Big demo at ten"))
+    updates = [s for s in connector.sent if s.method == "update"]
+    assert updates, "the card was updated, not sent again"
+    last = updates[-1]
+    assert last.conversation == card_post.conversation
+    assert "Your note: Big demo at ten" in texts(cards_of(last))
     for card in connector.cards():
         assert card_problems(card) == []

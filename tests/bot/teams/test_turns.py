@@ -120,7 +120,7 @@ async def test_card_buttons_and_forms_record_the_mood_and_note(turns: Turns) -> 
         for action in element["actions"]
         if action["data"]["action"] == "checkin_note"
     )
-    cards = await turns.send(message(ANNA, value=note_button))
+    cards = await turns.send(message(ANNA, value=note_button, reply_to_id="card-1"))
     form = cards[0]
     assert [b["type"] for b in form["body"] if b["type"].startswith("Input")] == [
         "Input.Text",
@@ -129,9 +129,12 @@ async def test_card_buttons_and_forms_record_the_mood_and_note(turns: Turns) -> 
     submit = {**form["actions"][0]["data"], "note": "x" * 600, "private": "false"}
     assert "600 characters" in text_of(await turns.send(message(ANNA, value=submit)))
     submit = {**form["actions"][0]["data"], "note": "Missed the bus", "private": "true"}
-    assert "Your private note: Missed the bus" in text_of(
-        await turns.send(message(ANNA, value=submit))
-    )
+    saved = await turns.send(message(ANNA, value=submit, reply_to_id="form-1"))
+    assert "Your private note: Missed the bus" in text_of(saved)
+    # Saving leaves no live form behind, and the card it came from shows the note too.
+    updated = {a.id for a in turns.adapter.updated_activities}
+    assert updated == {"form-1", "card-1"}
+    assert not [b for c in saved for b in c["body"] if b["type"].startswith("Input")]
 
 
 async def test_bad_input_gets_a_short_card_not_an_error(turns: Turns) -> None:
