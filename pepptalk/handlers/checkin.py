@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from pepptalk.core.calendar import CATCH_UP, is_paused, is_workday, member_zone, window_day
+from pepptalk.core.calendar import (
+    CATCH_UP,
+    is_paused,
+    is_workday,
+    member_zone,
+    moment,
+    window_day,
+)
 from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.kinds import Cadence, DeliveryKind, Mood, Role
 from pepptalk.core.messages import (
@@ -206,10 +213,13 @@ def checkin_day(team: Team, member: Member, now: datetime) -> date | None:
     """The local date a seller's check-in is due for at `now`, if one is."""
     if member.role is not Role.SELLER:
         return None
-    day = window_day(
-        now, team.checkin_time, member_zone(member, team), after=timedelta(), length=CATCH_UP
-    )
+    zone = member_zone(member, team)
+    day = window_day(now, team.checkin_time, zone, after=timedelta(), length=CATCH_UP)
     if day is None or not is_workday(team, day, member) or is_paused(member, day):
+        return None
+    if member.joined_at > moment(day, team.checkin_time, zone):
+        # Added after this morning's check-in time: their first comes the next workday, as the
+        # welcome says.
         return None
     return day
 

@@ -18,11 +18,13 @@ from pepptalk.store.outbox import DeliveryJob, NewDelivery
 from pepptalk.store.uow import UnitOfWork
 
 REMIND_AFTER = timedelta(minutes=15)
+# However late a check-in went out, a seller has this long to answer before a reminder.
+GRACE = timedelta(minutes=10)
 
 
 async def claim_reminders(*, uow: UnitOfWork, now: datetime, queued_at: datetime) -> int:
     """Queue a reminder for each seller asked this morning who has not answered, from a while
-    after check-in time until their leader's summary."""
+    after check-in time until their leader's summary, once their check-in has had a while."""
     due: list[NewDelivery] = []
     for team, members in await uow.teams.with_members():
         window = summary_delay(team) - REMIND_AFTER
@@ -45,7 +47,12 @@ async def claim_reminders(*, uow: UnitOfWork, now: datetime, queued_at: datetime
                     due_at=queued_at,
                 )
             )
-    return await uow.outbox.claim(due)
+    # A check-in that went out late (the server was down, say) gets its own while first.
+    asked = await uow.outbox.sent_at(
+        DeliveryKind.CHECKIN, ((d.member_id, d.local_date) for d in due)
+    )
+    ready = [d for d in due if (at := asked.get((d.member_id, d.local_date))) and at <= now - GRACE]
+    return await uow.outbox.claim(ready)
 
 
 async def compose_reminders(
@@ -55,7 +62,7 @@ async def compose_reminders(
     asked: a holiday, a pause) by the time it would go out."""
     keys = [(job.member.id, job.delivery.local_date) for job in jobs]
     answers = await uow.checkins.of_many(keys)
-    asked = await uow.outbox.sent_of(DeliveryKind.CHECKIN, keys)
+    asked = await uow.outbox.sent_at(DeliveryKind.CHECKIN, keys)
     messages: dict[int, Message | None] = {}
     for job in jobs:
         day, member = job.delivery.local_date, job.member

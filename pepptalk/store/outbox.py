@@ -184,20 +184,22 @@ class OutboxRepository:
             return None
         return SentMessage(channel=row[0], ref=row[1])
 
-    async def sent_of(self, kind: str, keys: Iterable[tuple[int, date]]) -> set[tuple[int, date]]:
-        """Which (member id, date) pairs got a delivery of `kind`, in one query."""
+    async def sent_at(
+        self, kind: str, keys: Iterable[tuple[int, date]]
+    ) -> dict[tuple[int, date], datetime]:
+        """When each (member id, date) pair's delivery of `kind` went out, in one query."""
         wanted = set(keys)
         if not wanted:
-            return set()
+            return {}
         rows = await self._session.execute(
-            select(Delivery.member_id, Delivery.local_date).where(
+            select(Delivery.member_id, Delivery.local_date, Delivery.sent_at).where(
                 Delivery.kind == kind,
                 Delivery.status == DeliveryStatus.SENT,
                 Delivery.member_id.in_({member for member, _ in wanted}),
                 Delivery.local_date.in_({day for _, day in wanted}),
             )
         )
-        return {(member, day) for member, day in rows if (member, day) in wanted}
+        return {(m, d): at for m, d, at in rows if (m, d) in wanted and at is not None}
 
     async def asked(self, *, team_id: int, day: date) -> set[int]:
         """The members a check-in went out (or is going out) to on a date."""

@@ -203,3 +203,15 @@ async def test_the_note_is_kept_when_the_card_cannot_be_updated(team: Team) -> N
     assert "Note saved" in await team.say("UANNA", "note Still counts")
     checkin = await team.checkin_of("UANNA")
     assert checkin is not None and checkin.note == "Still counts"
+
+
+async def test_a_seller_added_after_checkin_time_starts_the_next_workday(team: Team) -> None:
+    team.clock.set(utc("2026-11-23T09:00"))  # 10:00 in Oslo, check-ins went out at 08:30
+    team.chat.add_user("UDINA", "Dina Dahl", "Europe/Oslo")
+    said = await team.say("ULEAD", "team add <@UDINA>")
+    assert "first check-in on the next workday at 08:30" in said
+    await send_checkins(team, utc("2026-11-23T09:01"))
+    [welcome] = team.chat.to("UDINA")
+    assert "Welcome to Oslo" in welcome.text(), "just the welcome, no check-in today"
+    await send_checkins(team, utc("2026-11-24T07:30"))
+    assert "Good morning, Dina!" in team.chat.to("UDINA")[-1].text()

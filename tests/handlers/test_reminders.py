@@ -84,3 +84,18 @@ async def test_no_reminder_on_a_holiday_or_while_paused(
     await team.run("checkins", at=datetime(2026, 12, 28, 7, 30, tzinfo=UTC))
     await team.run("reminders", at=datetime(2026, 12, 28, 7, 45, tzinfo=UTC))
     assert reminded(team) == ["UANNA"]
+
+
+async def test_a_check_in_that_went_out_late_gets_a_while_before_its_reminder(
+    database: Database, chat: FakeChat, clock: FakeClock
+) -> None:
+    team = Team(database, chat, clock)
+    await team.create({"UANNA": None})
+    # The server was down at 08:30 and catches up at 08:50: check-in now, no reminder yet.
+    late = datetime(2026, 11, 23, 7, 50, tzinfo=UTC)
+    await team.run("checkins", "reminders", at=late)
+    assert [s.user_id for s in team.chat.sent] == ["UANNA"] and reminded(team) == []
+    await team.run("reminders", at=datetime(2026, 11, 23, 7, 59, tzinfo=UTC))
+    assert reminded(team) == []
+    await team.run("reminders", at=datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    assert reminded(team) == [], "never at or after summary time"
