@@ -13,7 +13,14 @@ from pepptalk.core.calendar import local_today
 from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.kinds import Role
 from pepptalk.core.messages import Message, Reply, text_reply
-from pepptalk.core.ports import Actor, Chat, FormValues, Press
+from pepptalk.core.ports import (
+    Actor,
+    Chat,
+    DeliveryError,
+    FormValues,
+    Press,
+    RateLimitedError,
+)
 from pepptalk.handlers.grammar import CommandLine
 from pepptalk.store.models import Member, Team
 from pepptalk.store.outbox import DeliveryJob
@@ -77,6 +84,24 @@ class TeamTurn:
     def today(self) -> date:
         """The date it is where the member is."""
         return local_today(self.seat.member, self.seat.team, self.now)
+
+    async def post_in_channel(self, message: Message) -> None:
+        """Post in the team channel; when that cannot be done, abandon the use case (so nothing
+        it wrote is kept) with a reply that says why and what would work."""
+        team, copy = self.team, self.copy
+        if not team.channel_id:
+            raise Abandon(text_reply(copy.text("wins.need_channel")))
+        try:
+            await self.chat.send_channel(
+                platform=team.platform,
+                workspace_id=team.workspace_id,
+                channel_id=team.channel_id,
+                message=message,
+            )
+        except (DeliveryError, RateLimitedError) as error:
+            reason = error.reason if isinstance(error, DeliveryError) else "rate limited"
+            said = copy("wins.post_failed", channel=team.channel_name or "", reason=reason)
+            raise Abandon(text_reply(said)) from error
 
     async def seller(self, member_id: int) -> Member:
         """A seller of this member's team, by the id a button or form carried; a seller who has

@@ -15,10 +15,8 @@ from pepptalk.core.messages import (
     Text,
     text_reply,
 )
-from pepptalk.core.ports import DeliveryError, RateLimitedError
 from pepptalk.handlers.grammar import CommandLine, read_id
 from pepptalk.handlers.habit import (
-    Abandon,
     ButtonSpec,
     ComposerSpec,
     Habit,
@@ -116,19 +114,8 @@ async def shout_out(*, turn: TeamTurn, target: int) -> Reply:
         summary=praise,
         blocks=(Paragraph(praise), Note(copy("wins.shout_from", leader=turn.member.display_name))),
     )
-    try:
-        await turn.chat.send_channel(
-            platform=team.platform,
-            workspace_id=team.workspace_id,
-            channel_id=team.channel_id,
-            message=post,
-        )
-    except (DeliveryError, RateLimitedError) as error:
-        # Nothing was posted: the mark goes with the transaction, so the leader can tap again.
-        reason = error.reason if isinstance(error, DeliveryError) else "rate limited"
-        raise Abandon(
-            text_reply(copy("wins.post_failed", channel=team.channel_name or "", reason=reason))
-        ) from error
+    # When posting fails, the mark goes back with the transaction, so the leader can tap again.
+    await turn.post_in_channel(post)
     done = copy("wins.shouted", name=name, channel=team.channel_name or team.channel_id)
     return Reply(
         message=Message(

@@ -21,12 +21,11 @@ from pepptalk.core.messages import (
     Reply,
     Style,
     Text,
-    text_reply,
 )
-from pepptalk.core.ports import DeliveryError, Press, RateLimitedError
+from pepptalk.core.ports import Press
 from pepptalk.handlers.checkin import first_name, save_wish, wish_buttons
 from pepptalk.handlers.grammar import read_id
-from pepptalk.handlers.habit import Abandon, ButtonSpec, ComposerSpec, Habit, TeamTurn, by_value
+from pepptalk.handlers.habit import ButtonSpec, ComposerSpec, Habit, TeamTurn, by_value
 from pepptalk.store.models import Member, Team
 from pepptalk.store.outbox import DeliveryJob, NewDelivery
 from pepptalk.store.uow import UnitOfWork
@@ -116,28 +115,14 @@ def _read_ids(press: Press) -> list[int] | None:
 async def greet_in_channel(*, turn: TeamTurn, target: list[int]) -> Reply:
     """Post a welcome for new sellers in the team channel."""
     copy, team = turn.copy, turn.team
-    if not team.channel_id:
-        return text_reply(copy.text("wins.need_channel"))
     names = [(await turn.seller(member_id)).display_name for member_id in target]
     post = copy("welcome.greeting", names=copy.join(names), team=team.name)
     message = Message(
         summary=post,
         blocks=(Paragraph(post), Note(copy("wins.shout_from", leader=turn.member.display_name))),
     )
-    try:
-        await turn.chat.send_channel(
-            platform=team.platform,
-            workspace_id=team.workspace_id,
-            channel_id=team.channel_id,
-            message=message,
-        )
-    except (DeliveryError, RateLimitedError) as error:
-        reason = error.reason if isinstance(error, DeliveryError) else "rate limited"
-        channel = team.channel_name or ""
-        raise Abandon(
-            text_reply(copy("wins.post_failed", channel=channel, reason=reason))
-        ) from error
-    done = copy("welcome.greeted", channel=team.channel_name or team.channel_id)
+    await turn.post_in_channel(message)
+    done = copy("welcome.greeted", channel=team.channel_name or team.channel_id or "")
     return Reply(message=Message(summary=done, blocks=(Paragraph(done),)), replace=True)
 
 
