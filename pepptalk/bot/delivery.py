@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from pepptalk.core.kinds import DeliveryStatus
 from pepptalk.core.messages import Message
-from pepptalk.core.ports import Chat, DeliveryError, RateLimitedError
+from pepptalk.core.ports import Chat, DeliveryError, RateLimitedError, SentMessage
 from pepptalk.handlers.habit import Registry
 from pepptalk.store.database import Database
 from pepptalk.store.outbox import DeliveryJob, SentResult
@@ -133,12 +133,7 @@ async def deliver_pending(
                     report.retried += 1
                     return
                 try:
-                    where = await chat.send_direct(
-                        platform=job.team.platform,
-                        workspace_id=job.delivery.workspace_id,
-                        user_id=job.member.user_id,
-                        message=message,
-                    )
+                    where = await _send(chat, job, message)
                 except RateLimitedError as limited:
                     report.rate_limited += 1
                     gate.close_for(limited.retry_after)
@@ -193,6 +188,24 @@ async def deliver_pending(
                 await _failed(
                     database, job, DeliveryError(repr(outcome), permanent=False), clock(), report
                 )
+
+
+async def _send(chat: Chat, job: DeliveryJob, message: Message) -> SentMessage:
+    """Post to the team channel when the delivery names one, else to the member's DM."""
+    channel = job.delivery.channel_id
+    if channel:
+        return await chat.send_channel(
+            platform=job.team.platform,
+            workspace_id=job.delivery.workspace_id,
+            channel_id=channel,
+            message=message,
+        )
+    return await chat.send_direct(
+        platform=job.team.platform,
+        workspace_id=job.delivery.workspace_id,
+        user_id=job.member.user_id,
+        message=message,
+    )
 
 
 async def _failed(

@@ -39,6 +39,9 @@ class DeliveryKind(StrEnum):
     NUDGE = "nudge"
     WIN = "win"
     WELCOME = "welcome"
+    AGENDA = "agenda"
+    PRE_READ = "preread"
+    ACTION = "action"
 
     def keyed(self, key: object) -> str:
         """This kind for one thing (a win, say), so several a day each get their own row."""
@@ -116,3 +119,20 @@ _MOOD_EMOJI = {
     Mood.GOOD: "🙂",
     Mood.GREAT: "😄",
 }
+
+
+class TopicAudience(StrEnum):
+    """Who a seller's topic is for."""
+
+    TEAM = "team"
+    ONE_TO_ONE = "private"
+
+
+class AgendaItemKind(StrEnum):
+    """What an item of a meeting agenda is."""
+
+    QUESTION = "question"
+    WIN = "win"
+    TOPIC = "topic"
+    ACTION = "action"
+    CUSTOM = "custom"

@@ -46,6 +46,8 @@ class UserProfile:
     name: str
     timezone: str | None = None
     is_bot: bool = False
+    # From the directory when the app may read it (Slack: users:read.email), for CRM exports.
+    email: str | None = None
 
 
 @dataclass(frozen=True)

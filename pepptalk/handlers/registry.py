@@ -10,6 +10,7 @@ from pepptalk.handlers import (
     feedback,
     help,
     home,
+    metrics,
     notes,
     pause,
     recognition,
@@ -26,6 +27,7 @@ REGISTRY = Registry(
     (
         team.HABIT,
         settings.HABIT,
+        metrics.HABIT,
         welcome.HABIT,
         checkin.HABIT,
         notes.HABIT,

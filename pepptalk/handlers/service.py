@@ -17,6 +17,14 @@ from pepptalk.core.messages import Message, Reply, text_reply
 from pepptalk.core.ports import Actor, Chat, Press, Submission, UserProfile
 from pepptalk.handlers.grammar import COMMAND_MAX, CommandLine, tokens
 from pepptalk.handlers.habit import Abandon, OpenCommand, Registry, TeamCommand, TeamTurn, Turn
+from pepptalk.handlers.metrics import (
+    ImportReport,
+    Refused,
+    import_by_token,
+    import_for_team,
+    import_from_chat,
+    read_body,
+)
 from pepptalk.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -76,15 +84,44 @@ class Habits:
         reply = await self.command(actor, "help")
         return reply.message or Message(summary="Pepptalk")
 
+    async def import_metrics(
+        self, *, token: str, body: bytes, content_type: str
+    ) -> ImportReport | Refused | None:
+        """The metrics API: a body of figures for the team whose token it carries (None: the
+        token is not one Pepptalk gave out). Nothing is stored when the body is refused."""
+        rows = read_body(body, content_type)
+        if isinstance(rows, Refused):
+            return rows
+        async with self.database.uow() as uow:
+            return await import_by_token(uow=uow, token=token, rows=rows, now=self.clock())
+
+    async def import_metrics_for(
+        self, *, team: str, workspace_id: str | None, body: bytes
+    ) -> ImportReport | Refused:
+        """An operator's CSV file of figures for a team they name."""
+        rows = read_body(body, "text/csv")
+        if isinstance(rows, Refused):
+            return rows
+        async with self.database.uow() as uow:
+            return await import_for_team(
+                uow=uow, team_name=team, workspace_id=workspace_id, rows=rows, now=self.clock()
+            )
+
+    async def import_metrics_file(self, actor: Actor, text: str) -> Reply:
+        """A CSV file a leader dropped into the chat with Pepptalk."""
+
+        async def use(turn: Turn) -> Reply:
+            team_turn = _team_turn(turn)
+            if team_turn is None:
+                return text_reply(turn.copy.text("errors.no_team"))
+            return await import_from_chat(turn=team_turn, text=text)
+
+        return await self._guarded(actor, "a metrics file", use)
+
     async def update_profile(self, workspace_id: str, profile: UserProfile) -> None:
         """Keep a person's name and time zone as their platform reports them."""
         async with self.database.uow() as uow:
-            await uow.teams.update_profile(
-                workspace_id=workspace_id,
-                user_id=profile.user_id,
-                name=profile.name,
-                timezone=profile.timezone,
-            )
+            await uow.teams.update_profile(workspace_id=workspace_id, profile=profile)
 
     async def _run(self, actor: Actor, use: Callable[[Turn], Awaitable[R]]) -> R:
         async with self.database.uow() as uow:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -25,7 +26,16 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from pepptalk.core.kinds import Cadence, DeliveryStatus, FeedbackKind, Mood, Platform, Role
+from pepptalk.core.kinds import (
+    AgendaItemKind,
+    Cadence,
+    DeliveryStatus,
+    FeedbackKind,
+    Mood,
+    Platform,
+    Role,
+    TopicAudience,
+)
 
 # Stable constraint names, so migrations can refer to them on every database.
 NAMING = {
@@ -117,6 +127,10 @@ class Team(Base):
     channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
     meeting: Mapped[str | None] = mapped_column(String(9), nullable=True)
     leader_sells: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # The metrics API's token, kept only as its SHA-256: shown once, replaced by a new one.
+    metrics_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    # Whether the pre-read shows each seller's numbers (the team agrees) or team totals only.
+    numbers_per_seller: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -157,6 +171,8 @@ class Member(Base):
     cadence_asked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     feedback_pulled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     feedback_snoozed_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # From the platform's directory, so a CRM export can name sellers by e-mail.
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     # Whether the seller wants the one gentle reminder when they have not answered.
     reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
@@ -211,6 +227,9 @@ class Delivery(Base):
     channel_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
     message_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Set when the message goes to the team's channel rather than to the member's DM (the member
+    # is then the leader it is sent on behalf of).
+    channel_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ProcessedEvent(Base):
@@ -273,3 +292,87 @@ class Win(Base):
     won_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     shouted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Metric(Base):
+    """One number for one seller, metric and day (weekly figures use the week's Monday)."""
+
+    __tablename__ = "metrics"
+    __table_args__ = (
+        UniqueConstraint("team_id", "member_id", "metric", "day"),
+        Index("ix_metrics_team_id_day", "team_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    metric: Mapped[str] = mapped_column(String(40))
+    value: Mapped[float] = mapped_column(Float)
+    goal: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Topic(Base):
+    """Something a seller wants to talk about: at the team meeting, or in their own 1:1."""
+
+    __tablename__ = "topics"
+    __table_args__ = (Index("ix_topics_team_id_closed_at", "team_id", "closed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    audience: Mapped[TopicAudience | None] = mapped_column(
+        EnumText(TopicAudience, 8), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class MeetingAction(Base):
+    """An action agreed at a meeting: numbered per team, owned by a member, open until done."""
+
+    __tablename__ = "actions"
+    __table_args__ = (UniqueConstraint("team_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Agenda(Base):
+    """The agenda of one team meeting: drafted for the leader, posted to the team once."""
+
+    __tablename__ = "agendas"
+    __table_args__ = (UniqueConstraint("team_id", "meeting_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    meeting_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class AgendaItem(Base):
+    """One item of an agenda's team part, in the order the leader left it."""
+
+    __tablename__ = "agenda_items"
+    __table_args__ = (Index("ix_agenda_items_agenda_id", "agenda_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agenda_id: Mapped[int] = mapped_column(ForeignKey("agendas.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[AgendaItemKind] = mapped_column(EnumText(AgendaItemKind, 12))
+    text: Mapped[str] = mapped_column(Text)
+    ref_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

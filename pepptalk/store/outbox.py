@@ -28,6 +28,8 @@ class NewDelivery:
     kind: str
     local_date: date
     due_at: datetime
+    # A message for the team channel, sent on behalf of the member (a leader).
+    channel_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class OutboxRepository:
                 "kind": d.kind,
                 "local_date": d.local_date,
                 "due_at": d.due_at,
+                "channel_id": d.channel_id,
                 "status": DeliveryStatus.PENDING,
                 "attempts": 0,
             }

@@ -117,9 +117,23 @@ class TeamRepository:
             member.removed_at = None
             member.display_name = person.name
             member.timezone = person.timezone
+            member.email = person.email
             added.append(member)
         await self._session.flush()
         return added
+
+    async def by_token_hash(self, token_hash: str) -> Team | None:
+        """The team whose metrics token hashes to this."""
+        return (
+            await self._session.scalars(select(Team).where(Team.metrics_token_hash == token_hash))
+        ).first()
+
+    async def named_in(self, workspace_id: str | None, name: str) -> list[Team]:
+        """Teams by name (case-insensitive), in one workspace or any."""
+        query = select(Team).where(func.lower(Team.name) == name.lower())
+        if workspace_id is not None:
+            query = query.where(Team.workspace_id == workspace_id)
+        return list(await self._session.scalars(query))
 
     async def members(self, team_id: int) -> list[Member]:
         """The active members of a team, leaders first, then by name."""
@@ -147,14 +161,15 @@ class TeamRepository:
             query = query.where(Member.user_id == user_id)
         return (await self._session.scalars(query)).first()
 
-    async def update_profile(
-        self, *, workspace_id: str, user_id: str, name: str, timezone: str | None
-    ) -> None:
-        """Keep a person's name and time zone as the platform reports them."""
+    async def update_profile(self, *, workspace_id: str, profile: UserProfile) -> None:
+        """Keep a person's name, time zone (and e-mail, when known) as the platform reports them."""
+        values: dict[str, str | None] = {"display_name": profile.name, "timezone": profile.timezone}
+        if profile.email:
+            values["email"] = profile.email
         await self._session.execute(
             update(Member)
-            .where(Member.workspace_id == workspace_id, Member.user_id == user_id, active())
-            .values(display_name=name, timezone=timezone)
+            .where(Member.workspace_id == workspace_id, Member.user_id == profile.user_id, active())
+            .values(**values)
         )
 
     async def with_members(self) -> list[tuple[Team, list[Member]]]:

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from pepptalk.store.checkins import CheckinRepository
 from pepptalk.store.events import EventRepository
 from pepptalk.store.feedback import FeedbackRepository
+from pepptalk.store.meetings import MeetingRepository
+from pepptalk.store.metrics import MetricRepository
 from pepptalk.store.outbox import OutboxRepository
 from pepptalk.store.references import ReferenceRepository
 from pepptalk.store.teams import TeamRepository
@@ -28,6 +30,8 @@ class UnitOfWork:
     feedback: FeedbackRepository
     wins: WinRepository
     outbox: OutboxRepository
+    metrics: MetricRepository
+    meetings: MeetingRepository
     references: ReferenceRepository
     events: EventRepository
 
@@ -41,6 +45,8 @@ class UnitOfWork:
         self.feedback = FeedbackRepository(session)
         self.wins = WinRepository(session)
         self.outbox = OutboxRepository(session)
+        self.metrics = MetricRepository(session)
+        self.meetings = MeetingRepository(session)
         self.references = ReferenceRepository(session)
         self.events = EventRepository(session)
         return self

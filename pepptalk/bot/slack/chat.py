@@ -122,9 +122,11 @@ def profile_of(user: dict[str, object]) -> UserProfile | None:
         or user.get("id")
     )
     tz = user.get("tz")
+    email = profile.get("email")
     return UserProfile(
         user_id=str(user.get("id")),
         name=str(name)[:120],
         timezone=tz if isinstance(tz, str) else None,
         is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
+        email=email[:254] if isinstance(email, str) and "@" in email else None,
     )
