@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from string import Formatter
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -52,17 +53,17 @@ class Copy:
 
     def __call__(self, key: str, **values: object) -> str:
         """The text for `key` as plain characters, with its {placeholders} filled in."""
-        return self._texts[key].replace("`", "").format(**values)
+        return _fill(self._texts[key].replace("`", ""), values)
 
     def text(self, key: str, **values: object) -> Text:
         """The text for `key`, its `commands` kept apart from the words around them."""
         # Split before filling in: a seller's words in a placeholder can never become a command.
         pieces = self._texts[key].split("`")
         if len(pieces) == 1:
-            return pieces[0].format(**values)
+            return _fill(pieces[0], values)
         parts: list[str | Command] = []
         for i, piece in enumerate(pieces):
-            filled = piece.format(**values)
+            filled = _fill(piece, values)
             if i % 2:
                 parts.append(Command(filled))
             elif filled:
@@ -117,6 +118,22 @@ class Copy:
     def cadence(self, cadence: Cadence) -> str:
         """A cadence, as people say it ("every other week")."""
         return self(f"feedback.cadence_{cadence.value.replace('-', '_')}")
+
+
+def _fill(template: str, values: dict[str, object]) -> str:
+    """A template filled in; a value that ends a sentence with its own full stop (Norwegian
+    "tor. 26. nov.") does not get a second one from the template."""
+    out = []
+    for literal, name, spec, conversion in Formatter().parse(template):
+        if out and literal.startswith(".") and out[-1].endswith("."):
+            literal = literal[1:]
+        out.append(literal)
+        if name is not None:
+            value = values[name]
+            if conversion:
+                value = repr(value) if conversion == "r" else str(value)
+            out.append(format(value, spec or ""))
+    return "".join(out)
 
 
 @cache

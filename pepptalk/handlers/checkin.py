@@ -126,7 +126,10 @@ def compose_checkin(
         mood_buttons(copy, day, checkin.mood if checkin else None),
     ]
     if checkin is not None:
-        blocks.append(Paragraph(copy(f"checkin.reply_{int(checkin.mood)}", name=name, leaders=who)))
+        # The reply may open with the leaders' names (or "your team leader"): a capital, then.
+        opening = who[:1].upper() + who[1:]
+        reply = copy(f"checkin.reply_{int(checkin.mood)}", name=name, leaders=opening)
+        blocks.append(Paragraph(reply))
         if checkin.note:
             key = "checkin.your_private_note" if checkin.note_private else "checkin.your_note"
             blocks.append(Paragraph(copy(key, note=checkin.note)))

@@ -98,7 +98,11 @@ def seen_line(
         parts.append(copy("feedback.new_seller", date=copy.day(seller.joined_at.date())))
     else:
         parts.append(
-            copy("feedback.last", kind=copy.kind(last.kind), ago=copy.ago(last.given_on, today))
+            copy(
+                "feedback.last",
+                kind=copy.kind(last.kind).lower(),
+                ago=copy.ago(last.given_on, today),
+            )
         )
     cadence = copy.cadence(seller.cadence)
     if seller.cadence_wish and seller.cadence_wish != seller.cadence:

@@ -115,7 +115,8 @@ async def remove_sellers(*, turn: TeamTurn, line: CommandLine) -> Reply:
     for mention in mentions:
         member = find(members, mention)
         if member is None:
-            name = shown(mention, unnamed=copy("team.that_person"))
+            # The name opens the sentence here, so the stand-in for no name is capitalised.
+            name = shown(mention, unnamed=copy("feedback.that_person"))
             lines.append(copy("team.not_in_team", name=name))
         elif member.role is Role.LEADER:
             lines.append(copy("team.cannot_remove_leader"))

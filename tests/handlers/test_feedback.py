@@ -32,7 +32,7 @@ async def test_logging_with_a_kind_saves_it_and_says_when_the_next_talk_is_due(t
     text = await team.say("ULEAD", "feedback <@UANNA> praise Great save on the Nordvik call")
     assert "Logged: praise with Seller UANNA. Next talk Mon 30 Nov." in text
     seen = await team.say("ULEAD", "seen")
-    assert "Seller UANNA: last talk: Praise, today · weekly · next talk Mon 30 Nov" in seen
+    assert "Seller UANNA: last talk: praise, today · weekly · next talk Mon 30 Nov" in seen
     # Bjørn joined today: his first talk is due within his first days, worded as a welcome.
     assert seen.index("Seller UBJORN") < seen.index("Seller UANNA")
     assert (
@@ -77,7 +77,7 @@ async def test_cadence_changes_when_the_next_talk_is_due(team: Team) -> None:
     assert "next talk Mon 7 Dec" in await team.say("ULEAD", "seen")
     team.clock.advance(days=15)
     seen = await team.say("ULEAD", "seen")
-    assert "last talk: Coaching, 2 weeks ago · every other week · time for a chat" in seen
+    assert "last talk: coaching, 2 weeks ago · every other week · time for a chat" in seen
 
 
 async def test_sellers_and_bad_input_get_clear_answers(team: Team) -> None:
@@ -114,10 +114,10 @@ async def test_kinds_are_read_in_the_teams_language_and_a_typed_name_finds_the_s
     await team.create({u: None for u in names}, names=names)
     await team.say("ULEAD", "team set language nb")
     said = await team.say("ULEAD", "feedback @bjorn ros Flott oppfølging")
-    assert "Logget: ros med Bjørn Haugen" in said
-    assert "Logget: målsamtale med Bjørn Haugen" in await team.say("ULEAD", "feedback Bjorn mål")
+    assert "Samtalen med Bjørn Haugen er logget (ros)" in said
+    assert "Samtalen med Bjørn Haugen er logget (målsamtale)" in await team.say("ULEAD", "feedback Bjorn mål")
     await team.say("ULEAD", "team set language sv")
-    assert "Loggat: beröm med Bjørn Haugen" in await team.say("ULEAD", "feedback bjørn beröm")
+    assert "Samtalet med Bjørn Haugen är loggat (beröm)" in await team.say("ULEAD", "feedback bjørn beröm")
     # "Siv" could be either of two: no guessing.
     assert "hittar ingen som heter ”Siv”" in await team.say("ULEAD", "feedback Siv beröm")
     assert "Siv Ødegård" in await team.say("ULEAD", "feedback @siv.odegard coaching")

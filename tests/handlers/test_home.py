@@ -70,7 +70,7 @@ async def test_a_leader_sees_who_needs_attention_with_quick_actions(team: Team) 
     await team.run()
     text, buttons = await home_of(team, "ULEAD")
     assert "Today with Oslo" in text and "1 of 2 sellers have checked in today" in text
-    assert "Seller UANNA: started the day 😣 Rough" in text, "a low morning needs attention"
+    assert "Seller UANNA: mood today: 😣 Rough" in text, "a low morning needs attention"
     assert "Seller UBJORN:" not in text, "a seller who joined today is not due a talk yet"
     actions = {b.action for row in buttons for b in row.buttons}
     assert {LOG_ACTION, SNOOZE, SHOUT} <= actions

@@ -78,7 +78,7 @@ async def test_a_low_start_pulls_the_talk_to_today_and_comes_first(team: Team) -
     team.clock.set(datetime(2026, 11, 24, 7, 40, tzinfo=UTC))
     await tap(team, "UANNA", MOOD_ACTION, "1", group=f"checkin:{tuesday}")
     nudge = (await morning(team, at_0905(tuesday)))[-1]
-    assert "Seller UANNA: started the day 😣 Rough · last talk: Praise, yesterday" in nudge
+    assert "Seller UANNA: mood today: 😣 Rough · last talk: praise, yesterday" in nudge
     assert nudge.index("Seller UANNA") < nudge.index("Seller UCARL"), "a low start comes first"
     assert "Seller UBJORN" not in nudge
     seen = await team.say("ULEAD", "seen")
@@ -131,7 +131,7 @@ async def test_the_latest_talk_is_the_latest_day_whatever_order_it_was_logged_in
                 now=team.clock(),
             )
     seen = await team.say("ULEAD", "seen")
-    assert "Seller UANNA: last talk: Coaching, 2 days ago · weekly · next talk Mon 30 Nov" in seen
+    assert "Seller UANNA: last talk: coaching, 2 days ago · weekly · next talk Mon 30 Nov" in seen
     assert "Seller UANNA" not in (await morning(team))[-1]
 
 

@@ -72,8 +72,8 @@ async def test_remove_keeps_history_and_a_removed_seller_can_join_again(team: Te
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
-        ("team set checkin 8:05", "Check-in is now 08:05"),
-        ("team set days mon,tue,thu", "Workdays is now Mon, Tue, Thu"),
+        ("team set checkin 8:05", "Saved. Check-in: 08:05"),
+        ("team set days mon,tue,thu", "Saved. Workdays: Mon, Tue, Thu"),
         ("team set days mon-fri", "Mon–Fri"),
         ("team set timezone america/new_york", "America/New_York"),
         ("team set language nb", "Lagret"),
@@ -81,7 +81,7 @@ async def test_remove_keeps_history_and_a_removed_seller_can_join_again(team: Te
         ("team set country none", "none"),
         ("team set channel <#C123|sales-oslo>", "#sales-oslo"),
         ("team set meeting Thursday 9:00", "Thu 09:00"),
-        ("team set sells no", "Leader sells is now no"),
+        ("team set sells no", "Saved. Leader sells: no"),
     ],
 )
 async def test_set_accepts_good_values(team: Team, command: str, expected: str) -> None:

@@ -326,7 +326,7 @@ async def test_feedback_without_a_kind_opens_a_modal_with_a_select(slack: SlackH
     # The result goes back where the command was typed, through its response_url.
     assert "Logged: coaching with Seller UANNA" in text_of(await slack.next_response())
     seen = text_of(await slack.command("ULEAD", "seen"))
-    assert "last talk: Coaching, today" in seen
+    assert "last talk: coaching, today" in seen
 
 
 async def test_healthz_reports_the_database(slack: SlackHarness) -> None:

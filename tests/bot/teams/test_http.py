@@ -196,7 +196,7 @@ async def test_a_win_becomes_a_shout_out_in_the_teams_channel(open_site: TeamsSi
     await site.post(message(KARI, "team create Oslo", channel="sales"))
     await site.post(message(KARI, "team add <at>Anna Berg</at>", channel="sales", mentions=[ANNA]))
     await site.post(message(KARI, "team set channel", channel="sales"))
-    assert "Team channel is now #General" in texts(connector.cards("sales"))
+    assert "Saved. Team channel: #General" in texts(connector.cards("sales"))
     await site.post(message(ANNA, "win Booked a demo with Nordvik"))
     report = await run_job(site.pepptalk.services, "checkins", at=MONDAY_0830_OSLO)
     assert report.drain.sent >= 2
