@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from string import Formatter
 from functools import cache
 from importlib import resources
+from string import Formatter
 from typing import Any
 
 from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from pepptalk.core.kinds import Cadence, FeedbackKind, Mood
 from pepptalk.core.messages import Command, Rich, Text
@@ -31,6 +31,9 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
         name = f"{prefix}{key}"
         if isinstance(value, dict):
             flat.update(_flatten(value, f"{name}."))
+        elif isinstance(value, list):
+            # A list (a bank of questions) is kept as "name.0", "name.1", ...
+            flat.update({f"{name}.{i}": str(item) for i, item in enumerate(value)})
         else:
             flat[name] = str(value)
     return flat
@@ -54,6 +57,21 @@ class Copy:
     def __call__(self, key: str, **values: object) -> str:
         """The text for `key` as plain characters, with its {placeholders} filled in."""
         return _fill(self._texts[key].replace("`", ""), values)
+
+    def maybe(self, key: str, **values: object) -> str | None:
+        """The text for `key` when this language has one (the question banks, metric names)."""
+        return self(key, **values) if key in self._texts else None
+
+    def choices(self, prefix: str) -> list[str]:
+        """The texts of a list in the prompts (`prefix.0`, `prefix.1`, ...), raw."""
+        found: list[str] = []
+        while (text := self._texts.get(f"{prefix}.{len(found)}")) is not None:
+            found.append(text)
+        return found
+
+    def fill(self, template: str, **values: object) -> str:
+        """A text from `choices`, filled in."""
+        return _fill(template, values)
 
     def text(self, key: str, **values: object) -> Text:
         """The text for `key`, its `commands` kept apart from the words around them."""
@@ -99,6 +117,14 @@ class Copy:
         """A number with one decimal, with this language's decimal mark."""
         return str(format_decimal(round(number, 1), format="0.0", locale=self.locale))
 
+    def number(self, number: float) -> str:
+        """A figure as people read it here: whole numbers whole, grouped by thousands."""
+        return str(format_decimal(number, format="#,##0.#", locale=self.locale))
+
+    def percent(self, share: float) -> str:
+        """A share as a percentage, signed when it is a change ("+12 %" / "−8 %")."""
+        return str(format_percent(share, format="+#,##0%;-#,##0%", locale=self.locale))
+
     def join(self, items: list[str]) -> str:
         """A list as a sentence fragment: "Anna, Bjørn and Cecilie"."""
         return str(format_list(items, locale=self.locale)) if items else ""
@@ -123,7 +149,7 @@ class Copy:
 def _fill(template: str, values: dict[str, object]) -> str:
     """A template filled in; a value that ends a sentence with its own full stop (Norwegian
     "tor. 26. nov.") does not get a second one from the template."""
-    out = []
+    out: list[str] = []
     for literal, name, spec, conversion in Formatter().parse(template):
         if out and literal.startswith(".") and out[-1].endswith("."):
             literal = literal[1:]

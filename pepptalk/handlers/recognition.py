@@ -39,7 +39,7 @@ async def log_win(*, turn: TeamTurn, line: CommandLine) -> Reply:
     if not text:
         return text_reply(copy.text("wins.empty"))
     if len(text) > TEXT_MAX:
-        return text_reply(copy("errors.note_too_long", length=len(text), max=TEXT_MAX))
+        return text_reply(copy("errors.text_too_long", length=len(text), max=TEXT_MAX))
     day = turn.today
     win = await turn.uow.wins.add(seller=turn.member, text=text, day=day, now=turn.now)
     leaders = [m for m in await turn.uow.teams.members(team.id) if m.role is Role.LEADER]

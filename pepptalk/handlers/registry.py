@@ -6,6 +6,8 @@ The order is the order `help` lists their commands in.
 from __future__ import annotations
 
 from pepptalk.handlers import (
+    actions,
+    agenda,
     checkin,
     feedback,
     help,
@@ -19,6 +21,7 @@ from pepptalk.handlers import (
     settings,
     summary,
     team,
+    topics,
     welcome,
 )
 from pepptalk.handlers.habit import Registry
@@ -37,6 +40,9 @@ REGISTRY = Registry(
         recognition.HABIT,
         feedback.HABIT,
         seen.HABIT,
+        topics.HABIT,
+        agenda.HABIT,
+        actions.HABIT,
         home.HABIT,
         help.HABIT,
     )

@@ -103,6 +103,15 @@ def _keep_sells(team: Team, value: bool) -> None:
     team.leader_sells = value
 
 
+def _numbers(text: str) -> bool | None:
+    word = text.strip().lower()
+    return {"team": False, "sellers": True}.get(word)
+
+
+def _keep_numbers(team: Team, value: bool) -> None:
+    team.numbers_per_seller = value
+
+
 @dataclass(frozen=True)
 class Setting:
     """One `team set` key: its label, how its value is read and kept, and the error when bad."""
@@ -123,6 +132,7 @@ SETTINGS: dict[str, Setting] = {
     "channel": Setting("team.channel", _parsed(read_channel, _keep_channel), "errors.bad_channel"),
     "meeting": Setting("team.meeting", _parsed(_meeting, _keep_meeting), "errors.bad_meeting"),
     "sells": Setting("team.sells", _parsed(_yes_no, _keep_sells), "errors.bad_yes_no"),
+    "numbers": Setting("team.numbers", _parsed(_numbers, _keep_numbers), "errors.bad_numbers"),
 }
 
 
@@ -162,6 +172,8 @@ def setting_text(copy: Copy, team: Team, key: str) -> str:
             return copy("team.not_set")
         day, at = team.meeting.split()
         return f"{copy(f'days.{day}')} {at}"
+    if key == "numbers":
+        return copy("team.numbers_sellers" if team.numbers_per_seller else "team.numbers_team")
     if team.leader_sells is None:
         return copy("team.not_set")
     return copy("team.yes") if team.leader_sells else copy("team.no")

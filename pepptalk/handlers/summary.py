@@ -26,7 +26,7 @@ WEEKLY_DROP = 1.0
 LATE_LOOKBACK = timedelta(days=1)
 
 
-def _low_streaks(sellers: list[Member], history: list[Checkin], day: date) -> list[Member]:
+def low_streaks(sellers: list[Member], history: list[Checkin], day: date) -> list[Member]:
     """Sellers whose last three answers, the latest this week, were all low."""
     by_seller: dict[int, list[Checkin]] = defaultdict(list)
     for checkin in history:
@@ -48,7 +48,7 @@ def patterns(copy: Copy, sellers: list[Member], history: list[Checkin], day: dat
     """What the last two weeks show: sellers low three mornings running, a team-wide drop."""
     found = [
         copy("summary.pattern_streak", name=seller.display_name)
-        for seller in _low_streaks(sellers, history, day)
+        for seller in low_streaks(sellers, history, day)
     ]
     week_start = day - timedelta(days=6)
     this_week = _average([c for c in history if c.local_date >= week_start])

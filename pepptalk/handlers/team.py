@@ -141,7 +141,17 @@ async def show_team(*, turn: TeamTurn, line: CommandLine) -> Reply:
         for m in members
         if m.role is Role.SELLER
     ]
-    settings = ("checkin", "days", "timezone", "language", "country", "channel", "meeting", "sells")
+    settings = (
+        "checkin",
+        "days",
+        "timezone",
+        "language",
+        "country",
+        "channel",
+        "meeting",
+        "sells",
+        "numbers",
+    )
     pairs = [(copy(f"team.{key}"), setting_text(copy, team, key)) for key in settings]
     summary = (copy("team.summary"), copy("team.summary_after", minutes=team.summary_delay_minutes))
     pairs.insert(1, summary)

@@ -147,6 +147,13 @@ class MeetingRepository:
         )
         return {(kind, ref) for kind, ref in rows if ref is not None}
 
+    async def kinds_ever(self, agenda_id: int) -> set[AgendaItemKind]:
+        """The kinds of item an agenda ever held (removed items too)."""
+        rows = await self._session.scalars(
+            select(AgendaItem.kind).where(AgendaItem.agenda_id == agenda_id).distinct()
+        )
+        return set(rows)
+
     async def add_item(
         self, *, agenda: Agenda, kind: AgendaItemKind, text: str, ref_id: int | None = None
     ) -> AgendaItem:

@@ -204,6 +204,14 @@ class OutboxRepository:
         )
         return {(m, d): at for m, d, at in rows if (m, d) in wanted and at is not None}
 
+    async def id_of(self, *, member_id: int, kind: str, day: date) -> int | None:
+        """The id of the delivery of one kind to one member for one date, if there is one."""
+        return await self._session.scalar(
+            select(Delivery.id).where(
+                Delivery.member_id == member_id, Delivery.kind == kind, Delivery.local_date == day
+            )
+        )
+
     async def asked(self, *, team_id: int, day: date) -> set[int]:
         """The members a check-in went out (or is going out) to on a date."""
         rows = await self._session.scalars(

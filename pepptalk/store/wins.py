@@ -52,6 +52,15 @@ class WinRepository:
         # max() keeps the column's type, so these come back as aware UTC datetimes.
         return {member_id: when for member_id, when in rows if when is not None}
 
+    async def between(self, *, team_id: int, first: date, last: date) -> list[Win]:
+        """A team's wins from `first` to `last`, inclusive, oldest first."""
+        rows = await self._session.scalars(
+            select(Win)
+            .where(Win.team_id == team_id, Win.won_on >= first, Win.won_on <= last)
+            .order_by(Win.won_on, Win.id)
+        )
+        return list(rows)
+
     async def recent(
         self, *, team_id: int, member_id: int | None = None, unshouted: bool = False, limit: int
     ) -> list[Win]:

@@ -62,6 +62,10 @@ class Team:
     async def submit(self, user_id: str, action: str, context: str, values: FormValues) -> Reply:
         return await self.habits.submit(actor(user_id), Submission(action, context, values))
 
+    async def import_csv(self, user_id: str, text: str) -> str:
+        """Figures in, as a leader drops a CSV file into the chat with Pepptalk."""
+        return words(await self.habits.import_metrics_file(actor(user_id), text))
+
     async def run(self, *jobs: str, at: datetime | None = None) -> DrainReport:
         """Run jobs as the schedule does at `at` (default: now), then drain the outbox."""
         if at is not None:

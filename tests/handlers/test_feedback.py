@@ -115,9 +115,13 @@ async def test_kinds_are_read_in_the_teams_language_and_a_typed_name_finds_the_s
     await team.say("ULEAD", "team set language nb")
     said = await team.say("ULEAD", "feedback @bjorn ros Flott oppfølging")
     assert "Samtalen med Bjørn Haugen er logget (ros)" in said
-    assert "Samtalen med Bjørn Haugen er logget (målsamtale)" in await team.say("ULEAD", "feedback Bjorn mål")
+    assert "Samtalen med Bjørn Haugen er logget (målsamtale)" in await team.say(
+        "ULEAD", "feedback Bjorn mål"
+    )
     await team.say("ULEAD", "team set language sv")
-    assert "Samtalet med Bjørn Haugen är loggat (beröm)" in await team.say("ULEAD", "feedback bjørn beröm")
+    assert "Samtalet med Bjørn Haugen är loggat (beröm)" in await team.say(
+        "ULEAD", "feedback bjørn beröm"
+    )
     # "Siv" could be either of two: no guessing.
     assert "hittar ingen som heter ”Siv”" in await team.say("ULEAD", "feedback Siv beröm")
     assert "Siv Ødegård" in await team.say("ULEAD", "feedback @siv.odegard coaching")

@@ -1,0 +1,255 @@
+"""What the agenda holds: why-questions about the team's largest deviations (never a figure,
+never a name), the week's wins, the sellers' team topics and every open action; beside it, for the
+leader's eyes only, what belongs in one-to-ones. `agenda.py` drafts it on time and edits it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from statistics import mean
+
+from pepptalk.core.calendar import member_zone
+from pepptalk.core.i18n import Copy, copy_for
+from pepptalk.core.kinds import AgendaItemKind, TopicAudience
+from pepptalk.core.messages import (
+    Block,
+    Button,
+    Buttons,
+    Divider,
+    Heading,
+    Message,
+    Note,
+    Paragraph,
+    Style,
+)
+from pepptalk.handlers.meeting_days import draft_day, meeting_slot
+from pepptalk.handlers.preread import metric_name, team_weeks
+from pepptalk.handlers.summary import low_streaks
+from pepptalk.store.metrics import Weeks
+from pepptalk.store.models import Agenda, AgendaItem, Member, Team
+from pepptalk.store.uow import UnitOfWork
+
+REMOVE = "agenda_remove"
+UP = "agenda_up"
+ADD = "agenda_add"
+POST = "agenda_post"
+DONE = "action_done"
+# The largest deviations become questions; smaller ones are noise, not news.
+QUESTIONS = 3
+TEAM_DEVIATION = 0.10
+SELLER_DEVIATION = 0.20
+NO_PRAISE = timedelta(days=30)
+ITEMS_SHOWN = 15
+
+
+def _deviation(weeks: Weeks) -> float | None:
+    """How far a week fell from its goal, else from its own four weeks before (None: no basis)."""
+    if not weeks.rows[0]:
+        return None
+    if weeks.with_goal[0] and weeks.goals[0] > 0:
+        return weeks.values[0] / weeks.goals[0] - 1
+    before = [weeks.values[i] for i in range(1, len(weeks.values)) if weeks.rows[i]]
+    usual = mean(before) if before else 0.0
+    return weeks.values[0] / usual - 1 if usual > 0 else None
+
+
+def team_deviations(per_seller: dict[tuple[int, str], Weeks]) -> list[tuple[str, float]]:
+    """The team's largest deviations, gains and dips alike, largest first."""
+    found = [
+        (metric, deviation)
+        for metric, weeks in team_weeks(per_seller).items()
+        if (deviation := _deviation(weeks)) is not None and abs(deviation) >= TEAM_DEVIATION
+    ]
+    return sorted(found, key=lambda pair: -abs(pair[1]))[:QUESTIONS]
+
+
+def why_question(copy: Copy, metric: str, deviation: float, meeting_on: date, turn: int) -> str:
+    """A question about one deviation from the bank (rotating week to week); no figure, no name."""
+    direction = "down" if deviation < 0 else "up"
+    bank = copy.choices(f"questions.{metric}_{direction}") or copy.choices(
+        f"questions.any_{direction}"
+    )
+    pick = bank[(meeting_on.isocalendar().week + turn) % len(bank)]
+    return copy.fill(pick, metric=metric_name(copy, metric).lower())
+
+
+async def _sync(uow: UnitOfWork, team: Team, agenda: Agenda, copy: Copy, last: date) -> None:
+    """Bring the draft up to date: questions once, then any new win, team topic or open action
+    (an item the leader removed is not added back)."""
+    held = await uow.meetings.all_refs(agenda.id)
+    if AgendaItemKind.QUESTION not in await uow.meetings.kinds_ever(agenda.id):
+        per_seller = await uow.metrics.weeks(team_id=team.id, last=last)
+        for turn, (metric, deviation) in enumerate(team_deviations(per_seller)):
+            text = why_question(copy, metric, deviation, agenda.meeting_on, turn)
+            await uow.meetings.add_item(agenda=agenda, kind=AgendaItemKind.QUESTION, text=text)
+    names = {m.id: m.display_name for m in await uow.teams.members(team.id)}
+    wins = await uow.wins.between(
+        team_id=team.id, first=last - timedelta(days=6), last=last + timedelta(days=1)
+    )
+    for win in wins:
+        if (AgendaItemKind.WIN, win.id) not in held:
+            text = copy("agenda.win", name=names.get(win.member_id, "?"), text=win.text)
+            await uow.meetings.add_item(
+                agenda=agenda, kind=AgendaItemKind.WIN, text=text, ref_id=win.id
+            )
+    for topic in await uow.meetings.open_topics(team.id, audience=TopicAudience.TEAM):
+        if (AgendaItemKind.TOPIC, topic.id) not in held:
+            text = copy("agenda.topic", text=topic.text)
+            await uow.meetings.add_item(
+                agenda=agenda, kind=AgendaItemKind.TOPIC, text=text, ref_id=topic.id
+            )
+    for action in await uow.meetings.open_actions(team.id):
+        if (AgendaItemKind.ACTION, action.id) not in held:
+            await uow.meetings.add_item(
+                agenda=agenda, kind=AgendaItemKind.ACTION, text=action.text, ref_id=action.id
+            )
+
+
+async def open_agenda(
+    *, uow: UnitOfWork, team: Team, leader: Member, meeting_on: date, now: datetime
+) -> Agenda:
+    """The agenda of a meeting, drafted now if it was not, and brought up to date."""
+    agenda = await uow.meetings.agenda(team.id, meeting_on)
+    if agenda is None:
+        agenda = await uow.meetings.start_agenda(
+            workspace_id=team.workspace_id, team_id=team.id, meeting_on=meeting_on, now=now
+        )
+    if agenda.posted_at is None:
+        today = now.astimezone(member_zone(leader, team)).date()
+        last = min(today, draft_day(team, leader, meeting_on)) - timedelta(days=1)
+        await _sync(uow, team, agenda, copy_for(team.language), last)
+    return agenda
+
+
+async def _item_text(
+    uow: UnitOfWork, copy: Copy, item: AgendaItem, names: dict[int, str]
+) -> tuple[str, bool]:
+    """An item as the team reads it, and whether it is an action still open."""
+    if item.kind is not AgendaItemKind.ACTION or item.ref_id is None:
+        return item.text, False
+    action = await uow.meetings.action(item.ref_id)
+    if action is None:
+        return item.text, False
+    owner = names.get(action.owner_id, "?")
+    if action.done_at is not None:
+        return copy(
+            "agenda.action_done", number=action.number, owner=owner, text=action.text
+        ), False
+    return copy("agenda.action", number=action.number, owner=owner, text=action.text), True
+
+
+def meeting_title(copy: Copy, team: Team, meeting_on: date) -> str:
+    """ "Team meeting Thu 26 Nov, 09:00"."""
+    slot = meeting_slot(team)
+    at = slot[1] if slot else ""
+    return copy("agenda.meeting", date=copy.day(meeting_on), time=at)
+
+
+async def team_part(uow: UnitOfWork, team: Team, agenda: Agenda) -> Message:
+    """The agenda as the team sees it: no figures, no one-to-one matters."""
+    copy = copy_for(team.language)
+    names = {m.id: m.display_name for m in await uow.teams.members(team.id)}
+    title = copy("agenda.posted_title", meeting=meeting_title(copy, team, agenda.meeting_on))
+    blocks: list[Block] = [Heading(title)]
+    for number, item in enumerate(await uow.meetings.items(agenda.id), start=1):
+        text, _ = await _item_text(uow, copy, item, names)
+        blocks.append(Paragraph(f"{number}. {text}"))
+    blocks.append(Note(copy("agenda.posted_note")))
+    return Message(summary=title, blocks=tuple(blocks))
+
+
+async def one_to_one(uow: UnitOfWork, team: Team, copy: Copy, last: date) -> list[str]:
+    """Suggestions for one-to-ones, for the leader only: a seller's own deviation (with the
+    figure, since it is private), their 1:1 topics, a low-mood pattern, praise long missing."""
+    sellers = await uow.teams.sellers(team.id)
+    per_seller = await uow.metrics.weeks(team_id=team.id, last=last)
+    found = []
+    for seller in sellers:
+        mine = [
+            (metric, weeks, deviation)
+            for (member_id, metric), weeks in per_seller.items()
+            if member_id == seller.id
+            and (deviation := _deviation(weeks)) is not None
+            and abs(deviation) >= SELLER_DEVIATION
+        ]
+        if mine:
+            metric, weeks, deviation = max(mine, key=lambda m: abs(m[2]))
+            basis = weeks.goals[0] if weeks.with_goal[0] else None
+            key = "agenda.seller_goal" if basis else "agenda.seller_usual"
+            found.append(
+                copy(
+                    key,
+                    name=seller.display_name,
+                    metric=metric_name(copy, metric).lower(),
+                    value=copy.number(weeks.values[0]),
+                    goal=copy.number(basis or 0),
+                    change=copy.percent(deviation),
+                )
+            )
+    names = {s.id: s.display_name for s in sellers}
+    for topic in await uow.meetings.open_topics(team.id, audience=TopicAudience.ONE_TO_ONE):
+        if topic.member_id in names:
+            found.append(copy("agenda.private_topic", name=names[topic.member_id], text=topic.text))
+    history = await uow.checkins.of_team_between(
+        team_id=team.id, first=last - timedelta(days=13), last=last + timedelta(days=1)
+    )
+    found += [
+        copy("agenda.low_pattern", name=s.display_name)
+        for s in low_streaks(sellers, history, last + timedelta(days=1))
+    ]
+    praised = await uow.wins.last_shoutouts(team.id)
+    cutoff = last - NO_PRAISE
+    quiet = [
+        s.display_name
+        for s in sellers
+        if s.joined_at.date() < cutoff
+        and ((when := praised.get(s.id)) is None or when.date() < cutoff)
+    ]
+    if quiet:
+        found.append(copy("agenda.no_praise", names=copy.join(quiet)))
+    return found
+
+
+async def compose_draft(
+    uow: UnitOfWork, team: Team, leader: Member, agenda: Agenda, now: datetime
+) -> Message:
+    """The leader's draft: the team part with its edit buttons, then the one-to-one part."""
+    copy = copy_for(team.language)
+    if agenda.posted_at is not None:
+        posted = await team_part(uow, team, agenda)
+        said = copy("agenda.posted", channel=team.channel_name or team.channel_id or "")
+        return Message(summary=said, blocks=(*posted.blocks, Note(said)))
+    names = {m.id: m.display_name for m in await uow.teams.members(team.id)}
+    title = copy("agenda.draft_title", meeting=meeting_title(copy, team, agenda.meeting_on))
+    blocks: list[Block] = [Heading(title), Note(copy("agenda.draft_note"))]
+    items = await uow.meetings.items(agenda.id)
+    if not items:
+        blocks.append(Paragraph(copy("agenda.empty")))
+    for number, item in enumerate(items[:ITEMS_SHOWN], start=1):
+        text, open_action = await _item_text(uow, copy, item, names)
+        blocks.append(Paragraph(f"{number}. {text}"))
+        buttons = [Button(copy("agenda.remove"), REMOVE, str(item.id))]
+        if number > 1:
+            buttons.append(Button(copy("agenda.up"), UP, str(item.id)))
+        if open_action and item.ref_id is not None:
+            buttons.append(Button(copy("agenda.done"), DONE, str(item.ref_id)))
+        blocks.append(Buttons(group=f"agenda:{item.id}", buttons=tuple(buttons)))
+    channel = team.channel_name or team.channel_id
+    post = copy("agenda.post", channel=channel) if channel else copy("agenda.post_no_channel")
+    blocks.append(
+        Buttons(
+            group=f"agenda:{agenda.id}",
+            buttons=(
+                Button(copy("agenda.add"), ADD, str(agenda.id)),
+                Button(post, POST, str(agenda.id), Style.PRIMARY),
+            ),
+        )
+    )
+    today = now.astimezone(member_zone(leader, team)).date()
+    last = min(today, draft_day(team, leader, agenda.meeting_on)) - timedelta(days=1)
+    suggestions = await one_to_one(uow, team, copy, last)
+    blocks += [Divider(), Heading(copy("agenda.one_to_one"))]
+    blocks += [Paragraph(text) for text in suggestions] or [
+        Paragraph(copy("agenda.one_to_one_none"))
+    ]
+    blocks.append(Note(copy("agenda.one_to_one_note")))
+    return Message(summary=title, blocks=tuple(blocks))
