@@ -4,6 +4,7 @@ leader's eyes only, what belongs in one-to-ones. `agenda.py` drafts it on time a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import mean
 
@@ -62,14 +63,38 @@ def team_deviations(per_seller: dict[tuple[int, str], Weeks]) -> list[tuple[str,
     return sorted(found, key=lambda pair: -abs(pair[1]))[:QUESTIONS]
 
 
-def why_question(copy: Copy, metric: str, deviation: float, meeting_on: date, turn: int) -> str:
-    """A question about one deviation from the bank (rotating week to week); no figure, no name."""
+@dataclass(frozen=True)
+class Question:
+    """A why-question as the draft keeps it: its bank and its place there, so it reads in the
+    team's language whenever the agenda is shown (`calls:down:48`)."""
+
+    metric: str
+    direction: str
+    pick: int
+
+    def kept(self) -> str:
+        return f"{self.metric}:{self.direction}:{self.pick}"
+
+    @classmethod
+    def read(cls, kept: str) -> Question | None:
+        metric, _, rest = kept.partition(":")
+        direction, _, pick = rest.partition(":")
+        if direction not in ("up", "down") or not pick.isdigit():
+            return None
+        return cls(metric, direction, int(pick))
+
+    def text(self, copy: Copy) -> str:
+        bank = copy.choices(f"questions.{self.metric}_{self.direction}") or copy.choices(
+            f"questions.any_{self.direction}"
+        )
+        return copy.fill(bank[self.pick % len(bank)], metric=metric_name(copy, self.metric).lower())
+
+
+def why_question(metric: str, deviation: float, meeting_on: date, turn: int) -> Question:
+    """A question about one deviation, rotating through its bank week by week; no figure, no
+    name."""
     direction = "down" if deviation < 0 else "up"
-    bank = copy.choices(f"questions.{metric}_{direction}") or copy.choices(
-        f"questions.any_{direction}"
-    )
-    pick = bank[(meeting_on.isocalendar().week + turn) % len(bank)]
-    return copy.fill(pick, metric=metric_name(copy, metric).lower())
+    return Question(metric, direction, meeting_on.isocalendar().week + turn)
 
 
 async def _sync(uow: UnitOfWork, team: Team, agenda: Agenda, copy: Copy, last: date) -> None:
@@ -79,8 +104,10 @@ async def _sync(uow: UnitOfWork, team: Team, agenda: Agenda, copy: Copy, last: d
     if AgendaItemKind.QUESTION not in await uow.meetings.kinds_ever(agenda.id):
         per_seller = await uow.metrics.weeks(team_id=team.id, last=last)
         for turn, (metric, deviation) in enumerate(team_deviations(per_seller)):
-            text = why_question(copy, metric, deviation, agenda.meeting_on, turn)
-            await uow.meetings.add_item(agenda=agenda, kind=AgendaItemKind.QUESTION, text=text)
+            question = why_question(metric, deviation, agenda.meeting_on, turn)
+            await uow.meetings.add_item(
+                agenda=agenda, kind=AgendaItemKind.QUESTION, text=question.kept()
+            )
     names = {m.id: m.display_name for m in await uow.teams.members(team.id)}
     wins = await uow.wins.between(
         team_id=team.id, first=last - timedelta(days=6), last=last + timedelta(days=1)
@@ -123,10 +150,22 @@ async def open_agenda(
 async def _item_text(
     uow: UnitOfWork, copy: Copy, item: AgendaItem, names: dict[int, str]
 ) -> tuple[str, bool]:
-    """An item as the team reads it, and whether it is an action still open."""
-    if item.kind is not AgendaItemKind.ACTION or item.ref_id is None:
+    """An item as the team reads it in the team's language now, and whether it is an action
+    still open. What the item came from is read afresh; its kept text is the fallback."""
+    if item.kind is AgendaItemKind.QUESTION:
+        question = Question.read(item.text)
+        return (question.text(copy) if question else item.text), False
+    if item.ref_id is None:
         return item.text, False
-    action = await uow.meetings.action(item.ref_id)
+    if item.kind is AgendaItemKind.WIN:
+        win = await uow.wins.get(item.ref_id)
+        if win is not None:
+            return copy("agenda.win", name=names.get(win.member_id, "?"), text=win.text), False
+    if item.kind is AgendaItemKind.TOPIC:
+        topic = await uow.meetings.topic(item.ref_id)
+        if topic is not None:
+            return copy("agenda.topic", text=topic.text), False
+    action = await uow.meetings.action(item.ref_id) if item.kind is AgendaItemKind.ACTION else None
     if action is None:
         return item.text, False
     owner = names.get(action.owner_id, "?")
@@ -157,34 +196,53 @@ async def team_part(uow: UnitOfWork, team: Team, agenda: Agenda) -> Message:
     return Message(summary=title, blocks=tuple(blocks))
 
 
+def _stands_out(
+    seller: Member, per_seller: dict[tuple[int, str], Weeks]
+) -> tuple[str, Weeks] | None:
+    """The metric where a seller's week differs most from the team's, if by enough to ask.
+
+    A dip the whole team shares is a question for the meeting, not for one seller: only a
+    deviation at least SELLER_DEVIATION away from the team's own is a one-to-one matter.
+    """
+    team = team_weeks(per_seller)
+    apart: list[tuple[float, str, Weeks]] = []
+    for (member_id, metric), weeks in per_seller.items():
+        mine = _deviation(weeks) if member_id == seller.id else None
+        if mine is None or abs(mine) < SELLER_DEVIATION:
+            continue
+        distance = abs(mine - (_deviation(team[metric]) or 0.0))
+        if distance >= SELLER_DEVIATION:
+            apart.append((distance, metric, weeks))
+    if not apart:
+        return None
+    _, metric, weeks = max(apart, key=lambda found: found[0])
+    return metric, weeks
+
+
+def _standing_out(copy: Copy, seller: Member, metric: str, weeks: Weeks) -> str:
+    """ "Carl: calls 118 against a goal of 250 (-53%)": with the figure, for the leader only."""
+    deviation = _deviation(weeks) or 0.0
+    goal = weeks.goals[0] if weeks.with_goal[0] and weeks.goals[0] > 0 else None
+    return copy(
+        "agenda.seller_goal" if goal else "agenda.seller_usual",
+        name=seller.display_name,
+        metric=metric_name(copy, metric).lower(),
+        value=copy.number(weeks.values[0]),
+        goal=copy.number(goal or 0),
+        change=copy.percent(deviation),
+    )
+
+
 async def one_to_one(uow: UnitOfWork, team: Team, copy: Copy, last: date) -> list[str]:
-    """Suggestions for one-to-ones, for the leader only: a seller's own deviation (with the
-    figure, since it is private), their 1:1 topics, a low-mood pattern, praise long missing."""
+    """Suggestions for one-to-ones, for the leader only: a seller whose week stands out from the
+    team's (with the figure, since it is private), their 1:1 topics, a low-mood pattern, praise
+    long missing."""
     sellers = await uow.teams.sellers(team.id)
     per_seller = await uow.metrics.weeks(team_id=team.id, last=last)
     found = []
     for seller in sellers:
-        mine = [
-            (metric, weeks, deviation)
-            for (member_id, metric), weeks in per_seller.items()
-            if member_id == seller.id
-            and (deviation := _deviation(weeks)) is not None
-            and abs(deviation) >= SELLER_DEVIATION
-        ]
-        if mine:
-            metric, weeks, deviation = max(mine, key=lambda m: abs(m[2]))
-            basis = weeks.goals[0] if weeks.with_goal[0] else None
-            key = "agenda.seller_goal" if basis else "agenda.seller_usual"
-            found.append(
-                copy(
-                    key,
-                    name=seller.display_name,
-                    metric=metric_name(copy, metric).lower(),
-                    value=copy.number(weeks.values[0]),
-                    goal=copy.number(basis or 0),
-                    change=copy.percent(deviation),
-                )
-            )
+        if (standing_out := _stands_out(seller, per_seller)) is not None:
+            found.append(_standing_out(copy, seller, *standing_out))
     names = {s.id: s.display_name for s in sellers}
     for topic in await uow.meetings.open_topics(team.id, audience=TopicAudience.ONE_TO_ONE):
         if topic.member_id in names:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from pepptalk.bot.playground.seed_meeting import MEETING, numbers, topics_and_action
 from pepptalk.core.calendar import is_workday, moment, zone
 from pepptalk.core.kinds import (
     Cadence,
@@ -133,6 +134,7 @@ async def seed_demo(database: Database, *, today: date) -> bool:
             country="NO",
             channel_id="CSALES",
             channel_name="oslo-sales",
+            meeting=MEETING,
             created_at=created,
         )
         session.add(team)
@@ -157,6 +159,8 @@ async def seed_demo(database: Database, *, today: date) -> bool:
         await session.flush()
         session.add_all(_history(team, members, today))
         session.add_all(_talks_and_wins(team, members, today))
+        session.add_all(numbers(team, members, today, HISTORY_WEEKS))
+        session.add_all(topics_and_action(team, members, members[LEADER_PERSON.user_id], today))
     return True
 
 
