@@ -32,14 +32,19 @@ from pepptalk.handlers.habit import (
     TeamTurn,
     by_value,
 )
-from pepptalk.handlers.meeting_days import channel_anchor, draft_day, meeting_slot, next_meeting
+from pepptalk.handlers.meeting_days import (
+    DRAFT_AT,
+    channel_anchor,
+    draft_day,
+    meeting_slot,
+    next_meeting,
+)
 from pepptalk.handlers.preread import compose_preread, compose_prereads, preread_delivery
 from pepptalk.store.models import Agenda, AgendaItem
 from pepptalk.store.outbox import DeliveryJob, NewDelivery, SentResult
 from pepptalk.store.uow import UnitOfWork
 
 ADD_FORM = "agenda_form"
-DRAFT_AT = "14:00"
 PRE_READ_BEFORE = timedelta(hours=1)
 ITEM_MAX = 300
 

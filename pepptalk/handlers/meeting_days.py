@@ -9,6 +9,9 @@ from pepptalk.core.calendar import DAY_NAMES, is_workday, moment, zone
 from pepptalk.core.kinds import Role
 from pepptalk.store.models import Member, Team
 
+# When the leader gets the draft, on the workday before the meeting, where they are.
+DRAFT_AT = "14:00"
+
 
 def meeting_slot(team: Team) -> tuple[int, str] | None:
     """The weekly meeting's weekday (0 = Monday) and time, when one is set."""

@@ -17,9 +17,10 @@ from pepptalk.core.calendar import (
 from pepptalk.core.i18n import LANGUAGES, Copy, copy_for
 from pepptalk.core.kinds import Role
 from pepptalk.core.mentions import ChannelMention, read_channel
-from pepptalk.core.messages import Reply, text_reply
+from pepptalk.core.messages import Message, Paragraph, Reply, Text, text_reply
 from pepptalk.handlers.grammar import CommandLine
 from pepptalk.handlers.habit import Habit, TeamCommand, TeamTurn
+from pepptalk.handlers.meeting_days import DRAFT_AT, draft_day, next_meeting
 from pepptalk.store.models import Team
 
 V = TypeVar("V")
@@ -119,6 +120,19 @@ class Setting:
     label: str
     apply: Apply
     error: str
+    # What the change means for the team, said after "Saved." (None: nothing to add).
+    then: Callable[[TeamTurn], Text | None] | None = None
+
+
+def _meeting_then(turn: TeamTurn) -> Text | None:
+    meeting_on = next_meeting(turn.team, turn.now)
+    if meeting_on is None:
+        return None
+    copy = copy_for(turn.team.language)
+    draft_on = draft_day(turn.team, turn.member, meeting_on)
+    where = turn.team.channel_name or ""
+    key = "team.meeting_then" if where else "team.meeting_then_no_channel"
+    return copy.text(key, day=copy.day(draft_on), time=DRAFT_AT, channel=where)
 
 
 SETTINGS: dict[str, Setting] = {
@@ -130,7 +144,9 @@ SETTINGS: dict[str, Setting] = {
     "language": Setting("team.language", _parsed(_language, _keep_language), "errors.bad_language"),
     "country": Setting("team.country", _parsed(_country, _keep_country), "errors.bad_country"),
     "channel": Setting("team.channel", _parsed(read_channel, _keep_channel), "errors.bad_channel"),
-    "meeting": Setting("team.meeting", _parsed(_meeting, _keep_meeting), "errors.bad_meeting"),
+    "meeting": Setting(
+        "team.meeting", _parsed(_meeting, _keep_meeting), "errors.bad_meeting", _meeting_then
+    ),
     "sells": Setting("team.sells", _parsed(_yes_no, _keep_sells), "errors.bad_yes_no"),
     "numbers": Setting("team.numbers", _parsed(_numbers, _keep_numbers), "errors.bad_numbers"),
 }
@@ -150,7 +166,10 @@ async def change_setting(*, turn: TeamTurn, line: CommandLine) -> Reply:
     # Answer in the new language when the language is what changed.
     copy = copy_for(team.language)
     shown = setting_text(copy, team, key.lower())
-    return text_reply(copy("team.setting_saved", setting=copy(setting.label), value=shown))
+    said = copy("team.setting_saved", setting=copy(setting.label), value=shown)
+    then = setting.then(turn) if setting.then else None
+    blocks = (Paragraph(said),) if then is None else (Paragraph(said), Paragraph(then))
+    return Reply(message=Message(summary=said, blocks=blocks))
 
 
 def setting_text(copy: Copy, team: Team, key: str) -> str:

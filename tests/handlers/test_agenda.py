@@ -303,3 +303,17 @@ async def test_the_draft_speaks_the_team_language_even_after_a_change(team: Team
     assert any(q in text for q in nb.choices("questions.calls_down")), text
     assert "Be Anna Berg fortelle historien bak «Closed the Fjordkraft renewal»" in text
     assert "What made it work" not in text
+
+
+async def test_setting_the_meeting_says_when_the_draft_comes(
+    database: Database, chat: FakeChat, clock: FakeClock
+) -> None:
+    clock.set(MONDAY)
+    team = Team(database, chat, clock)
+    await team.create({"UANNA": "Europe/Oslo"})
+    said = await team.say("ULEAD", "team set meeting mon 08:30")
+    assert "Your draft agenda comes Fri 27 Nov at 14:00, your time." in said
+    assert "Set the team channel with /pepptalk team set channel #channel" in said
+    await team.say("ULEAD", "team set channel <#CSALES|sales-oslo>")
+    said = await team.say("ULEAD", "team set meeting thu 09:00")
+    assert "comes Wed 25 Nov at 14:00, your time; the numbers go to #sales-oslo" in said
