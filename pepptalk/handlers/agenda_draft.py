@@ -26,7 +26,7 @@ from pepptalk.handlers.meeting_days import draft_day, meeting_slot
 from pepptalk.handlers.preread import metric_name, team_weeks
 from pepptalk.handlers.summary import low_streaks
 from pepptalk.store.metrics import Weeks
-from pepptalk.store.models import Agenda, AgendaItem, Member, Team
+from pepptalk.store.models import Agenda, AgendaItem, Member, Team, Win
 from pepptalk.store.uow import UnitOfWork
 
 REMOVE = "agenda_remove"
@@ -39,7 +39,10 @@ QUESTIONS = 3
 TEAM_DEVIATION = 0.10
 SELLER_DEVIATION = 0.20
 NO_PRAISE = timedelta(days=30)
-ITEMS_SHOWN = 15
+# A meeting has time for a few stories; the leader can add more by hand.
+WINS_TOLD = 3
+# Items with edit buttons: two blocks each, within Slack's 50 blocks a message.
+ITEMS_SHOWN = 20
 
 
 def _deviation(weeks: Weeks) -> float | None:
@@ -97,6 +100,20 @@ def why_question(metric: str, deviation: float, meeting_on: date, turn: int) -> 
     return Question(metric, direction, meeting_on.isocalendar().week + turn)
 
 
+def _wins_to_tell(wins: list[Win], held: set[int]) -> list[Win]:
+    """The week's wins a meeting has time to hear told: each seller's latest, newest first, up to
+    WINS_TOLD in all (counting those already on the draft, even if the leader removed them)."""
+    told = {win.member_id for win in wins if win.id in held}
+    chosen: list[Win] = []
+    for win in sorted(wins, key=lambda w: (w.won_on, w.id), reverse=True):
+        if len(told) >= WINS_TOLD:
+            break
+        if win.member_id not in told:
+            told.add(win.member_id)
+            chosen.append(win)
+    return chosen
+
+
 async def _sync(uow: UnitOfWork, team: Team, agenda: Agenda, copy: Copy, last: date) -> None:
     """Bring the draft up to date: questions once, then any new win, team topic or open action
     (an item the leader removed is not added back)."""
@@ -112,12 +129,11 @@ async def _sync(uow: UnitOfWork, team: Team, agenda: Agenda, copy: Copy, last: d
     wins = await uow.wins.between(
         team_id=team.id, first=last - timedelta(days=6), last=last + timedelta(days=1)
     )
-    for win in wins:
-        if (AgendaItemKind.WIN, win.id) not in held:
-            text = copy("agenda.win", name=names.get(win.member_id, "?"), text=win.text)
-            await uow.meetings.add_item(
-                agenda=agenda, kind=AgendaItemKind.WIN, text=text, ref_id=win.id
-            )
+    for win in _wins_to_tell(wins, {ref for kind, ref in held if kind is AgendaItemKind.WIN}):
+        text = copy("agenda.win", name=names.get(win.member_id, "?"), text=win.text)
+        await uow.meetings.add_item(
+            agenda=agenda, kind=AgendaItemKind.WIN, text=text, ref_id=win.id
+        )
     for topic in await uow.meetings.open_topics(team.id, audience=TopicAudience.TEAM):
         if (AgendaItemKind.TOPIC, topic.id) not in held:
             text = copy("agenda.topic", text=topic.text)
@@ -290,7 +306,13 @@ async def compose_draft(
             buttons.append(Button(copy("agenda.up"), UP, str(item.id)))
         if open_action and item.ref_id is not None:
             buttons.append(Button(copy("agenda.done"), DONE, str(item.ref_id)))
-        blocks.append(Buttons(group=f"agenda:{item.id}", buttons=tuple(buttons)))
+        blocks.append(Buttons(group=f"agenda_item:{item.id}", buttons=tuple(buttons)))
+    if len(items) > ITEMS_SHOWN:
+        rest = [
+            f"{number}. {(await _item_text(uow, copy, item, names))[0]}"
+            for number, item in enumerate(items[ITEMS_SHOWN:], start=ITEMS_SHOWN + 1)
+        ]
+        blocks += [Paragraph("\n".join(rest)), Note(copy("agenda.more_items"))]
     channel = team.channel_name or team.channel_id
     post = copy("agenda.post", channel=channel) if channel else copy("agenda.post_no_channel")
     blocks.append(
@@ -306,8 +328,11 @@ async def compose_draft(
     last = min(today, draft_day(team, leader, agenda.meeting_on)) - timedelta(days=1)
     suggestions = await one_to_one(uow, team, copy, last)
     blocks += [Divider(), Heading(copy("agenda.one_to_one"))]
-    blocks += [Paragraph(text) for text in suggestions] or [
-        Paragraph(copy("agenda.one_to_one_none"))
-    ]
+    # One block for all of them, however many sellers the team has.
+    blocks.append(
+        Paragraph("\n".join(f"• {text}" for text in suggestions))
+        if suggestions
+        else Paragraph(copy("agenda.one_to_one_none"))
+    )
     blocks.append(Note(copy("agenda.one_to_one_note")))
     return Message(summary=title, blocks=tuple(blocks))

@@ -317,3 +317,34 @@ async def test_setting_the_meeting_says_when_the_draft_comes(
     await team.say("ULEAD", "team set channel <#CSALES|sales-oslo>")
     said = await team.say("ULEAD", "team set meeting thu 09:00")
     assert "comes Wed 25 Nov at 14:00, your time; the numbers go to #sales-oslo" in said
+
+
+async def test_a_few_wins_are_told_one_per_seller_newest_first(team: Team) -> None:
+    for seller, text in (
+        ("UANNA", "Booked the Nordvik demo"),
+        ("UBJORN", "Closed Fjordkraft"),
+        ("UANNA", "Renewed Hafslund a year early"),
+        ("UCARL", "First meeting with Tine"),
+    ):
+        await team.say(seller, f"win {text}")
+    team.chat.sent.clear()
+    text = (await draft(team)).text()
+    told = [line for line in text.splitlines() if "tell the story" in line]
+    assert len(told) == 3
+    assert "First meeting with Tine" in told[0] and "Renewed Hafslund" in told[1]
+    assert "Booked the Nordvik demo" not in text, "one story per seller: her latest"
+
+
+async def test_a_long_draft_stays_within_what_slack_takes(team: Team) -> None:
+    from pepptalk.bot.slack.render import render_message
+    from tests.fakes.slack_api import block_problems
+
+    sent = await draft(team)
+    form = (await team.press("ULEAD", ADD, buttons(sent, ADD)[0])).form
+    assert form is not None
+    for n in range(25):
+        added = await team.submit("ULEAD", ADD_FORM, form.context, {"item": f"Point {n + 1}"})
+    assert added.message is not None
+    assert "21. Point 21\n22. Point 22" in words(added)
+    assert "remove some to edit these" in words(added)
+    assert block_problems(render_message(added.message)["blocks"], max_blocks=50) == []
