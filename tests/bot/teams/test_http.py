@@ -240,3 +240,48 @@ async def test_a_note_typed_in_the_chat_updates_the_morning_card_in_place(
     assert "Your note: Big demo at ten" in texts(cards_of(last))
     for card in connector.cards():
         assert card_problems(card) == []
+
+
+def actions_of(cards: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every button on the cards by its title, as the data Teams sends back when tapped."""
+    return {
+        action["title"]: action["data"]
+        for card in cards
+        for element in card["body"]
+        if element["type"] == "ActionSet"
+        for action in element["actions"]
+    } | {
+        action["title"]: action.get("data", {})
+        for card in cards
+        for action in card.get("actions", [])
+    }
+
+
+async def test_a_topic_and_the_agenda_in_teams(open_site: TeamsSite) -> None:
+    site, connector = open_site, open_site.connector
+    await site.post(message(ANNA, "hi"))
+    await site.post(message(KARI, "team create Oslo", channel="sales"))
+    await site.post(message(KARI, "team add <at>Anna Berg</at>", channel="sales", mentions=[ANNA]))
+    await site.post(message(KARI, "team set channel", channel="sales"))
+    await site.post(message(KARI, "team set meeting thu 09:00"))
+    assert (await drain(site.pepptalk.services)).sent == 1  # the welcome
+
+    await site.post(message(ANNA, "topic Handling the price objection"))
+    asked = connector.cards("1on1-29:anna")[-1:]
+    await site.post(message(ANNA, value=actions_of(asked)["For the team meeting"]))
+    assert "on the list for the next team meeting" in texts(connector.cards("1on1-29:anna"))
+
+    await site.post(message(KARI, "agenda"))
+    draft = connector.cards("1on1-29:kari")[-1:]
+    assert "A topic from the team: Handling the price objection" in texts(draft)
+    await site.post(message(KARI, value=actions_of(draft)["Add an item"]))
+    form = connector.cards("1on1-29:kari")[-1]
+    assert [b["type"] for b in form["body"] if b["type"].startswith("Input")] == ["Input.Text"]
+    await site.post(message(KARI, value={**form["actions"][0]["data"], "item": "Christmas lunch"}))
+    await site.post(message(KARI, value=actions_of(draft)["Post to #General"]))
+    posted = texts(connector.cards("sales"))
+    assert "Agenda: team meeting Thu 26 Nov, 09:00" in posted
+    assert "Christmas lunch" in posted and "Handling the price objection" in posted
+    assert "For one-to-ones" not in posted
+    for card in connector.cards():
+        assert card_problems(card) == []
