@@ -45,7 +45,9 @@ from pepptalk.store.outbox import DeliveryJob, NewDelivery, SentResult
 from pepptalk.store.uow import UnitOfWork
 
 ADD_FORM = "agenda_form"
-PRE_READ_BEFORE = timedelta(hours=1)
+# The pre-read goes two hours before the meeting, so it is in the channel at least an hour before
+# it even after a slow morning; if Pepptalk was down then, it still goes until the meeting starts.
+PRE_READ_BEFORE = timedelta(hours=2)
 ITEM_MAX = 300
 
 

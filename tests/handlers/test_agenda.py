@@ -207,8 +207,8 @@ async def test_the_leader_edits_the_draft_then_posts_it_once(team: Team) -> None
         assert reply.replace and "Posted in #sales-oslo." in words(reply)
         assert buttons(reply.message, POST) == []  # type: ignore[arg-type]
     assert "Posted in #sales-oslo." in await team.say("ULEAD", "agenda")
-    # The pre-read went out with the agenda; the hour before the meeting brings nothing more.
-    assert (await team.run("agendas", at=datetime(2026, 11, 26, 7, 30, tzinfo=UTC))).sent == 0
+    # The pre-read went out with the agenda; the hours before the meeting bring nothing more.
+    assert (await team.run("agendas", at=datetime(2026, 11, 26, 6, 30, tzinfo=UTC))).sent == 0
     assert len(team.chat.channel_posts) == 2
 
 

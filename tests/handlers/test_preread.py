@@ -1,4 +1,4 @@
-"""The pre-read: the team's numbers in the team channel in the hour before the meeting, team
+"""The pre-read: the team's numbers in the team channel two hours before the meeting, team
 totals unless the team has agreed to see each seller's, once, and nothing when no numbers came."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from tests.fakes.clock import FakeClock
 from tests.handlers.figures import NAMES, history_csv
 from tests.handlers.helpers import WORKSPACE, Team
 
-# Thursday 26 November, 09:00 in Oslo is 08:00 UTC: the pre-read goes from 07:00 UTC.
-HOUR_BEFORE = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+# Thursday 26 November, 09:00 in Oslo is 08:00 UTC: the pre-read goes from 06:00 UTC, two hours
+# before, and while Pepptalk was down it still goes until the meeting starts.
+TWO_HOURS_BEFORE = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -34,11 +35,11 @@ async def pre_reads(team: Team, at: datetime) -> int:
     return len(team.chat.channel_posts)
 
 
-async def test_the_pre_read_comes_in_the_hour_before_the_meeting_once(team: Team) -> None:
-    assert await pre_reads(team, HOUR_BEFORE - timedelta(minutes=1)) == 0
-    assert await pre_reads(team, HOUR_BEFORE + timedelta(minutes=10)) == 1
-    assert await pre_reads(team, HOUR_BEFORE + timedelta(minutes=40)) == 1
-    assert await pre_reads(team, HOUR_BEFORE + timedelta(hours=1)) == 1
+async def test_the_pre_read_comes_two_hours_before_the_meeting_once(team: Team) -> None:
+    assert await pre_reads(team, TWO_HOURS_BEFORE - timedelta(minutes=1)) == 0
+    assert await pre_reads(team, TWO_HOURS_BEFORE + timedelta(minutes=10)) == 1
+    assert await pre_reads(team, TWO_HOURS_BEFORE + timedelta(minutes=70)) == 1
+    assert await pre_reads(team, TWO_HOURS_BEFORE + timedelta(hours=2)) == 1
     [post] = team.chat.channel_posts
     assert post.user_id == "CSALES"
     text = post.text()
@@ -54,7 +55,7 @@ async def test_the_pre_read_comes_in_the_hour_before_the_meeting_once(team: Team
 async def test_each_sellers_numbers_when_the_team_has_agreed(team: Team) -> None:
     said = await team.say("ULEAD", "team set numbers sellers")
     assert "Numbers in the pre-read: each seller too" in said
-    await pre_reads(team, HOUR_BEFORE)
+    await pre_reads(team, TWO_HOURS_BEFORE)
     text = team.chat.channel_posts[0].text()
     assert "Carl Ek\nCalls: 118 · goal 250 (-53%) · last week 246 (-52%)" in text
     assert "Anna Berg\nCalls: 243" in text
@@ -72,7 +73,7 @@ async def test_no_numbers_no_pre_read(database: Database, chat: FakeChat, clock:
     await team.create({"UANNA": "Europe/Oslo"})
     await team.say("ULEAD", "team set meeting thu 09:00")
     await team.say("ULEAD", "team set channel <#CSALES|sales-oslo>")
-    assert await pre_reads(team, HOUR_BEFORE) == 0
+    assert await pre_reads(team, TWO_HOURS_BEFORE) == 0
 
 
 async def test_no_channel_no_pre_read(team: Team) -> None:
@@ -80,13 +81,18 @@ async def test_no_channel_no_pre_read(team: Team) -> None:
         seat = await uow.teams.membership(WORKSPACE, "ULEAD")
         assert seat is not None
         seat.team.channel_id = seat.team.channel_name = None
-    assert await pre_reads(team, HOUR_BEFORE) == 0
+    assert await pre_reads(team, TWO_HOURS_BEFORE) == 0
 
 
 async def test_the_pre_read_speaks_the_team_language(team: Team) -> None:
     await team.say("ULEAD", "team set language sv")
-    await pre_reads(team, HOUR_BEFORE)
+    await pre_reads(team, TWO_HOURS_BEFORE)
     text = team.chat.channel_posts[0].text().replace("\xa0", " ").replace("\u2212", "-")
     assert text.startswith("Siffror inför mötet tors 26 nov"), text
     assert "Samtal: 592 · mål 750 (-21%) · förra veckan 744 (-20%)" in text, text
     assert "Försäljning: 120 210" in text
+
+
+async def test_a_pre_read_missed_while_down_still_goes_until_the_meeting(team: Team) -> None:
+    assert await pre_reads(team, datetime(2026, 11, 26, 7, 59, tzinfo=UTC)) == 1
+    assert await pre_reads(team, datetime(2026, 11, 26, 8, 0, tzinfo=UTC)) == 1
