@@ -1,4 +1,4 @@
-"""The `pepptalk` command: run, migrate, send."""
+"""The `pepptalk` command: run, migrate, send, metrics import."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ import signal
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+from pepptalk.bot import metrics_api
 from pepptalk.bot.app import Pepptalk, create_app, create_playground
 from pepptalk.bot.config import Settings
 from pepptalk.bot.jobs import run_job
 from pepptalk.bot.schedule import create_scheduler
+from pepptalk.core.i18n import copy_for
+from pepptalk.handlers.metrics import Refused
 from pepptalk.handlers.registry import REGISTRY
 from pepptalk.store.database import create_engine, migrate
 
@@ -45,6 +49,14 @@ def parser() -> argparse.ArgumentParser:
     send = commands.add_parser("send", help="run one scheduled job once")
     send.add_argument("job", choices=sorted(REGISTRY.jobs))
     send.add_argument("--at", type=_instant, help="as if the time were this (ISO-8601)")
+    metrics = commands.add_parser("metrics", help="the team's numbers")
+    metrics_commands = metrics.add_subparsers(dest="metrics_command", required=True)
+    load = metrics_commands.add_parser(
+        "import", help="load figures from a CSV file (the metrics API's format)"
+    )
+    load.add_argument("file", type=Path, help="a CSV file: date, seller, metric, value[, goal]")
+    load.add_argument("--team", required=True, help="the team's name")
+    load.add_argument("--workspace", help="the workspace id, when teams elsewhere share the name")
     return cli
 
 
@@ -68,6 +80,34 @@ async def _send(settings: Settings, job: str, at: datetime | None) -> None:
         f"{job} at {report.at.isoformat()}: queued {report.queued}; sent {drain.sent}, "
         f"skipped {drain.skipped}, retried later {drain.retried}, failed {drain.failed}"
     )
+
+
+def _read_file(path: Path) -> bytes:
+    """A file's bytes, a little past the limit at most (the import then says it is too big)."""
+    with path.open("rb") as file:
+        return file.read(metrics_api.MAX_BODY + 1)
+
+
+async def _import_metrics(settings: Settings, path: Path, team: str, workspace: str | None) -> int:
+    try:
+        body = _read_file(path)
+    except OSError as error:
+        print(f"Cannot read {path}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    pepptalk = await create_app(settings)
+    try:
+        result = await pepptalk.services.habits.import_metrics_for(
+            team=team, workspace_id=workspace, body=body
+        )
+    finally:
+        await pepptalk.close()
+    if isinstance(result, Refused):
+        print(f"{path}: {result.text(copy_for('en'))}", file=sys.stderr)
+        return 2
+    print(f"Stored {result.stored} figures.")
+    for line, reason in result.rejected:
+        print(f"line {line}: {reason}")
+    return 0
 
 
 @dataclass(frozen=True)
@@ -126,6 +166,7 @@ def _announce(site: Site) -> None:
     settings = site.pepptalk.settings
     if site.pepptalk.bolt is not None and settings.slack_signing_secret is not None:
         log.info("Slack: listening at POST /slack/events")
+    log.info("Metrics API: listening at POST %s", metrics_api.PATH)
     if settings.teams_enabled and settings.microsoft_app_id:
         log.info("Teams: listening at POST /api/messages")
     elif settings.teams_enabled:
@@ -175,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_migrate(settings))
     elif args.command == "send":
         asyncio.run(_send(settings, args.job, args.at))
+    elif args.command == "metrics":
+        return asyncio.run(_import_metrics(settings, args.file, args.team, args.workspace))
     else:
         asyncio.run(_run(settings, demo=args.command == "demo"))
     return 0

@@ -1,4 +1,4 @@
-"""The one HTTP server: Slack's endpoint and the health check."""
+"""The one HTTP server: Slack's endpoint, the metrics API and the health check."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.exc import SQLAlchemyError
 
+from pepptalk.bot import metrics_api
 from pepptalk.bot.playground.web import Playground
 from pepptalk.bot.playground.web import register as register_playground
 from pepptalk.bot.services import Services
@@ -17,7 +18,8 @@ from pepptalk.bot.teams.endpoint import TeamsEndpoint
 from pepptalk.bot.teams.endpoint import register as register_teams
 
 log = logging.getLogger(__name__)
-# Slack's payloads are small; a bigger body is not from Slack.
+# Slack's payloads are small; a bigger body is not from Slack. The metrics API reads its own
+# stream with its own limit (5 MB), so this one stays Slack's.
 MAX_BODY = 1024 * 1024
 
 
@@ -56,6 +58,9 @@ def create_web_app(
     app.router.add_get("/healthz", healthz)
     if playground is not None:
         register_playground(app, playground)
+    else:
+        # The playground's database is a demo: no real figures go there.
+        metrics_api.register(app, services)
     if teams is not None:
         register_teams(app, teams)
     if bolt is not None:

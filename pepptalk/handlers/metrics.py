@@ -12,7 +12,7 @@ import json
 import math
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -215,13 +215,21 @@ async def import_rows(
 
 
 async def import_by_token(
-    *, uow: UnitOfWork, token: str, rows: Sequence[RawRow], now: datetime
-) -> ImportReport | None:
-    """The metrics API: figures for the team the token belongs to (None: no team has it)."""
+    *,
+    uow: UnitOfWork,
+    token: str,
+    rows: Callable[[], list[RawRow] | Refused],
+    now: datetime,
+) -> ImportReport | Refused | None:
+    """The metrics API: figures for the team the token belongs to (None: no team has it). The
+    token is checked before the body is read, so a stranger learns nothing about its format."""
     team = await uow.teams.by_token_hash(token_hash(token)) if token else None
     if team is None:
         return None
-    return await import_rows(uow=uow, team=team, rows=rows, copy=api_copy(), now=now)
+    read = rows()
+    if isinstance(read, Refused):
+        return read
+    return await import_rows(uow=uow, team=team, rows=read, copy=api_copy(), now=now)
 
 
 async def import_for_team(
@@ -248,7 +256,9 @@ def token_hash(token: str) -> str:
 
 def report_message(copy: Copy, report: ImportReport) -> Message:
     """An import's report, for a person."""
-    said = copy("metrics.stored", stored=report.stored)
+    said = copy(
+        "metrics.stored_one" if report.stored == 1 else "metrics.stored", stored=report.stored
+    )
     blocks: list[Paragraph | Note] = [Paragraph(said)]
     shown = report.rejected[:10]
     blocks.extend(

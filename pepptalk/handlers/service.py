@@ -18,16 +18,19 @@ from pepptalk.core.ports import Actor, Chat, Press, Submission, UserProfile
 from pepptalk.handlers.grammar import COMMAND_MAX, CommandLine, tokens
 from pepptalk.handlers.habit import Abandon, OpenCommand, Registry, TeamCommand, TeamTurn, Turn
 from pepptalk.handlers.metrics import (
-    ImportReport,
-    Refused,
+    MAX_BODY,
     import_by_token,
     import_for_team,
     import_from_chat,
     read_body,
 )
+from pepptalk.handlers.metrics import ImportReport as ImportReport
+from pepptalk.handlers.metrics import Refused as Refused
 from pepptalk.store.database import Database
 
 log = logging.getLogger(__name__)
+# What adapters need of the metrics habit: the size they may read, and what an import answers.
+MAX_METRICS_BODY = MAX_BODY
 R = TypeVar("R")
 Clock = Callable[[], datetime]
 _REFUSALS = {Role.LEADER: "errors.leaders_only", Role.SELLER: "errors.sellers_only"}
@@ -88,12 +91,12 @@ class Habits:
         self, *, token: str, body: bytes, content_type: str
     ) -> ImportReport | Refused | None:
         """The metrics API: a body of figures for the team whose token it carries (None: the
-        token is not one Pepptalk gave out). Nothing is stored when the body is refused."""
-        rows = read_body(body, content_type)
-        if isinstance(rows, Refused):
-            return rows
+        token is not one Pepptalk gave out, whatever the body). Nothing is stored when the body
+        is refused."""
         async with self.database.uow() as uow:
-            return await import_by_token(uow=uow, token=token, rows=rows, now=self.clock())
+            return await import_by_token(
+                uow=uow, token=token, rows=lambda: read_body(body, content_type), now=self.clock()
+            )
 
     async def import_metrics_for(
         self, *, team: str, workspace_id: str | None, body: bytes

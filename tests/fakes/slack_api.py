@@ -77,6 +77,12 @@ class FakeSlackApi:
     """The fake server. Start with `await api.start()`; `base_url` then goes in SLACK_API_URL."""
 
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # What each file serves at its url_private_download, by file id.
+    contents: dict[str, bytes] = field(default_factory=dict)
+    # Downloads of file contents, and those refused for a missing or wrong token.
+    downloads: list[str] = field(default_factory=list)
+    refused_downloads: int = 0
     calls: list[Call] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
     posted: set[tuple[str, str]] = field(default_factory=set)
@@ -109,7 +115,12 @@ class FakeSlackApi:
         *,
         is_bot: bool = False,
         deleted: bool = False,
+        email: str | None = None,
     ) -> None:
+        profile = {"display_name": name, "real_name": name}
+        if email is not None:
+            # Slack shows it only to apps with users:read.email.
+            profile["email"] = email
         self.users[user_id] = {
             "id": user_id,
             "team_id": WORKSPACE,
@@ -118,8 +129,30 @@ class FakeSlackApi:
             "deleted": deleted,
             "is_bot": is_bot,
             "tz": tz,
-            "profile": {"display_name": name, "real_name": name},
+            "profile": profile,
         }
+
+    def add_file(
+        self, file_id: str, name: str, content: str | bytes, filetype: str = "csv"
+    ) -> dict[str, Any]:
+        """A file someone shared; its content is served only with the bot's token. Returns the
+        file object as a `file_share` event lists it."""
+        data = content.encode() if isinstance(content, str) else content
+        self.contents[file_id] = data
+        self.files[file_id] = {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "filetype": filetype,
+            "mimetype": "text/csv" if filetype == "csv" else "application/octet-stream",
+            "size": len(data),
+            "url_private": f"http://127.0.0.1:{self.port}/files/{file_id}/{name}",
+            "url_private_download": (
+                f"http://127.0.0.1:{self.port}/files/{file_id}/download/{name}"
+            ),
+        }
+        # Slack's event carries a short form of the file; files.info has the rest.
+        return {"id": file_id, "name": name, "filetype": filetype}
 
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -128,6 +161,7 @@ class FakeSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
+        app.router.add_get("/files/{file_id}/download/{name}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         self.port = await start_on_free_port(self._runner)
         return self
@@ -171,6 +205,17 @@ class FakeSlackApi:
             return web.Response(status=400, text="invalid_blocks")
         return web.Response(text="ok")
 
+    async def _download(self, request: web.Request) -> web.Response:
+        # Like Slack: without the bot's token a private file's URL answers a sign-in page.
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            self.refused_downloads += 1
+            return web.Response(text="<html>Sign in to Slack</html>", content_type="text/html")
+        file_id = request.match_info["file_id"]
+        if file_id not in self.contents:
+            return web.Response(status=404, text="file_not_found")
+        self.downloads.append(file_id)
+        return web.Response(body=self.contents[file_id], content_type="text/csv")
+
     def _limited(self) -> web.Response | None:
         import asyncio
 
@@ -212,6 +257,12 @@ class FakeSlackApi:
         if user is None:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": user}
+
+    def _files_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        found = self.files.get(str(args.get("file")))
+        if found is None:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": found}
 
     def _check_blocks(self, args: dict[str, Any], max_blocks: int) -> dict[str, Any] | None:
         problems = block_problems(args.get("blocks") or [], max_blocks=max_blocks)
