@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,6 +22,23 @@ log = logging.getLogger(__name__)
 # Slack's payloads are small; a bigger body is not from Slack. The metrics API reads its own
 # stream with its own limit (5 MB), so this one stays Slack's.
 MAX_BODY = 1024 * 1024
+
+
+class MalformedRequests(logging.Filter):
+    """aiohttp logs a request it cannot parse (a broken chunk, a bad header line) with a
+    traceback before any handler of ours runs. That is the sender's mistake: one line, no
+    traceback; any other error keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.msg, record.args = "malformed HTTP request: %s", (error.message,)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+_MALFORMED = MalformedRequests()
 
 
 @web.middleware
@@ -46,6 +64,7 @@ def create_web_app(
 ) -> web.Application:
     """The aiohttp application with every route Pepptalk serves."""
     app = web.Application(middlewares=[no_server_errors], client_max_size=MAX_BODY)
+    logging.getLogger("aiohttp.server").addFilter(_MALFORMED)  # the same one, however many apps
 
     async def healthz(_request: web.Request) -> web.Response:
         try:

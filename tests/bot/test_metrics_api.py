@@ -445,3 +445,25 @@ async def test_a_sender_that_hangs_up_mid_body_leaves_one_line_and_nothing_store
     assert any("did not arrive whole" in r.getMessage() for r in caplog.records)
     assert no_tracebacks(caplog)
     assert await stored_count(slack) == 0
+
+
+@pytest.mark.parametrize("path", ["/api/metrics", "/slack/events"])
+async def test_a_broken_chunked_body_is_one_line_not_a_traceback(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    host, port = slack.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        f"POST {path} HTTP/1.1\r\nHost: pepptalk\r\nContent-Type: text/csv\r\n".encode()
+        + b"Authorization: Bearer x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnot a chunk\r\n"
+    )
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(200), timeout=5)
+    writer.close()
+    await writer.wait_closed()
+    assert answer.split(b" ")[1] == b"400"
+    assert any("malformed HTTP request" in r.getMessage() for r in caplog.records)
+    assert no_tracebacks(caplog)
+    async with slack.http.get(f"{slack.url}/healthz") as response:
+        assert response.status == 200
