@@ -37,6 +37,9 @@ def block_problems(blocks: list[dict[str, Any]], *, max_blocks: int) -> list[str
     problems = []
     if len(blocks) > max_blocks:
         problems.append(f"{len(blocks)} blocks > {max_blocks}")
+    block_ids = [b["block_id"] for b in blocks if "block_id" in b]
+    if len(block_ids) != len(set(block_ids)):
+        problems.append("duplicate block_id")
     for block in blocks:
         kind = block.get("type")
         if len(block.get("block_id", "")) > 255:
