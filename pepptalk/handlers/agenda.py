@@ -36,6 +36,7 @@ from pepptalk.handlers.meeting_days import (
     DRAFT_AT,
     channel_anchor,
     draft_day,
+    figures_until,
     meeting_slot,
     next_meeting,
 )
@@ -215,7 +216,10 @@ async def _post_pre_read(turn: TeamTurn, agenda: Agenda) -> None:
     row = await turn.uow.outbox.id_of(
         member_id=wanted.member_id, kind=wanted.kind, day=wanted.local_date
     )
-    message = await compose_preread(uow=turn.uow, team=turn.team, meeting_on=agenda.meeting_on)
+    last = figures_until(turn.team, turn.member, agenda.meeting_on, turn.now)
+    message = await compose_preread(
+        uow=turn.uow, team=turn.team, meeting_on=agenda.meeting_on, last=last
+    )
     if row is None or message is None:
         return
     await turn.post_in_channel(message)

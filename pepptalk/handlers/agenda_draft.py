@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import mean
 
-from pepptalk.core.calendar import member_zone
 from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.kinds import AgendaItemKind, TopicAudience
 from pepptalk.core.messages import (
@@ -22,7 +21,7 @@ from pepptalk.core.messages import (
     Paragraph,
     Style,
 )
-from pepptalk.handlers.meeting_days import draft_day, meeting_slot
+from pepptalk.handlers.meeting_days import figures_until, meeting_slot
 from pepptalk.handlers.preread import metric_name, team_weeks
 from pepptalk.handlers.summary import low_streaks
 from pepptalk.store.metrics import Weeks
@@ -41,8 +40,11 @@ SELLER_DEVIATION = 0.20
 NO_PRAISE = timedelta(days=30)
 # A meeting has time for a few stories; the leader can add more by hand.
 WINS_TOLD = 3
-# Items with edit buttons: two blocks each, within Slack's 50 blocks a message.
-ITEMS_SHOWN = 20
+# Slack takes 50 blocks a message: 15 items with their buttons (30), the rest of the items in
+# one block and a note (2), heading, note, add/post, divider, heading, note (6), and 12 blocks of
+# one-to-one suggestions, the last holding any beyond 11.
+ITEMS_SHOWN = 15
+SUGGESTIONS_SHOWN = 11
 
 
 def _deviation(weeks: Weeks) -> float | None:
@@ -157,8 +159,7 @@ async def open_agenda(
             workspace_id=team.workspace_id, team_id=team.id, meeting_on=meeting_on, now=now
         )
     if agenda.posted_at is None:
-        today = now.astimezone(member_zone(leader, team)).date()
-        last = min(today, draft_day(team, leader, meeting_on)) - timedelta(days=1)
+        last = figures_until(team, leader, meeting_on, now)
         await _sync(uow, team, agenda, copy_for(team.language), last)
     return agenda
 
@@ -324,15 +325,14 @@ async def compose_draft(
             ),
         )
     )
-    today = now.astimezone(member_zone(leader, team)).date()
-    last = min(today, draft_day(team, leader, agenda.meeting_on)) - timedelta(days=1)
+    last = figures_until(team, leader, agenda.meeting_on, now)
     suggestions = await one_to_one(uow, team, copy, last)
     blocks += [Divider(), Heading(copy("agenda.one_to_one"))]
-    # One block for all of them, however many sellers the team has.
-    blocks.append(
-        Paragraph("\n".join(f"• {text}" for text in suggestions))
-        if suggestions
-        else Paragraph(copy("agenda.one_to_one_none"))
-    )
+    blocks += [Paragraph(text) for text in suggestions[:SUGGESTIONS_SHOWN]] or [
+        Paragraph(copy("agenda.one_to_one_none"))
+    ]
+    if len(suggestions) > SUGGESTIONS_SHOWN:
+        rest = suggestions[SUGGESTIONS_SHOWN:]
+        blocks.append(Paragraph("\n".join(rest)))
     blocks.append(Note(copy("agenda.one_to_one_note")))
     return Message(summary=title, blocks=tuple(blocks))

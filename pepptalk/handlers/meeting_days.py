@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from pepptalk.core.calendar import DAY_NAMES, is_workday, moment, zone
+from pepptalk.core.calendar import DAY_NAMES, is_workday, member_zone, moment, zone
 from pepptalk.core.kinds import Role
 from pepptalk.store.models import Member, Team
 
@@ -50,3 +50,10 @@ def channel_anchor(members: list[Member]) -> Member | None:
     """The leader the team channel's messages are kept under (one, so each goes out once)."""
     leaders = [m for m in members if m.role is Role.LEADER]
     return min(leaders, key=lambda m: m.id) if leaders else None
+
+
+def figures_until(team: Team, leader: Member, meeting_on: date, now: datetime) -> date:
+    """The last day of the week a meeting talks about: the day before its draft (or before
+    today, when the agenda is asked for sooner). The questions and the pre-read share it."""
+    today = now.astimezone(member_zone(leader, team)).date()
+    return min(today, draft_day(team, leader, meeting_on)) - timedelta(days=1)

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.kinds import DeliveryKind, Role
 from pepptalk.core.messages import Block, Heading, Message, Note, Paragraph
+from pepptalk.handlers.meeting_days import figures_until
 from pepptalk.store.metrics import Weeks
 from pepptalk.store.models import Member, Team
 from pepptalk.store.outbox import DeliveryJob, NewDelivery
@@ -75,10 +76,13 @@ def figure_line(copy: Copy, shown: Figure) -> str:
     return " · ".join(parts)
 
 
-async def compose_preread(*, uow: UnitOfWork, team: Team, meeting_on: date) -> Message | None:
-    """The pre-read for a meeting: the week before it (None when no numbers came in)."""
+async def compose_preread(
+    *, uow: UnitOfWork, team: Team, meeting_on: date, last: date
+) -> Message | None:
+    """The pre-read for a meeting: the week ending `last`, the one its questions ask about
+    (None when no numbers came in)."""
     copy = copy_for(team.language)
-    per_seller = await uow.metrics.weeks(team_id=team.id, last=meeting_on - timedelta(days=1))
+    per_seller = await uow.metrics.weeks(team_id=team.id, last=last)
     team_figures = [
         shown
         for metric, weeks in sorted(team_weeks(per_seller).items())
@@ -87,7 +91,11 @@ async def compose_preread(*, uow: UnitOfWork, team: Team, meeting_on: date) -> M
     if not team_figures:
         return None
     title = copy("preread.title", date=copy.day(meeting_on))
-    blocks: list[Block] = [Heading(title), Paragraph(copy("preread.team"))]
+    first = copy.day(last - timedelta(days=6))
+    blocks: list[Block] = [
+        Heading(title),
+        Paragraph(copy("preread.team", first=first, last=copy.day(last))),
+    ]
     blocks.extend(Paragraph(figure_line(copy, shown)) for shown in team_figures)
     if team.numbers_per_seller:
         for member in await uow.teams.sellers(team.id):
@@ -130,7 +138,9 @@ async def compose_prereads(
         if job.team.channel_id != job.delivery.channel_id:
             messages[job.delivery.id] = None
             continue
+        meeting_on = job.delivery.local_date
+        last = figures_until(job.team, job.member, meeting_on, job.delivery.due_at)
         messages[job.delivery.id] = await compose_preread(
-            uow=uow, team=job.team, meeting_on=job.delivery.local_date
+            uow=uow, team=job.team, meeting_on=meeting_on, last=last
         )
     return messages

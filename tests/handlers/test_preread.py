@@ -44,6 +44,8 @@ async def test_the_pre_read_comes_two_hours_before_the_meeting_once(team: Team) 
     assert post.user_id == "CSALES"
     text = post.text()
     assert text.startswith("Numbers before the meeting Thu 26 Nov")
+    # The week the draft's questions asked about: the seven days before the draft came.
+    assert "The team's week, Wed 18 Nov to Tue 24 Nov" in text
     assert "Calls: 592 · goal 750 (-21%) · last week 744 (-20%)" in text
     assert "Meetings booked: 129 · last week 93 (+39%)" in text
     assert "Sales: 120,210 · goal 120,000 (+0%) · last week 121,500 (-1%)" in text

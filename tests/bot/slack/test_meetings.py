@@ -67,6 +67,7 @@ async def test_from_a_topic_to_a_posted_agenda(slack: SlackHarness) -> None:
     assert placed.get("replace_original") is True
     assert "on the list for the next team meeting" in text_of(placed)
 
+    slack.clock.set(WEDNESDAY_1400_OSLO)
     report = await run_job(slack.services, "agendas", at=WEDNESDAY_1400_OSLO)
     assert report.queued == 1 and report.drain.sent == 1
     [draft] = [p for p in posts_to(slack, "ULEAD") if "Draft agenda" in text_of(p)]
@@ -80,7 +81,9 @@ async def test_from_a_topic_to_a_posted_agenda(slack: SlackHarness) -> None:
     await slack.click("ULEAD", block, post)
     await slack.next_response()
     pre_read, agenda = posts_to(slack, "CSALES")
-    assert "Numbers before the meeting" in text_of(pre_read) and "199" in text_of(pre_read)
+    assert "Numbers before the meeting" in text_of(pre_read)
+    assert "The team's week, Wed 18 Nov to Tue 24 Nov" in text_of(pre_read)
+    assert "Calls: 199 · goal 250 (-20%) · last week 212 (-6%)" in text_of(pre_read)
     assert "Handling the price objection" in text_of(agenda) and "199" not in text_of(agenda)
     assert len(posts_to(slack, "CSALES")) == 2
     assert (await drain(slack.services)).sent == 0
