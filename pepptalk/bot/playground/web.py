@@ -9,7 +9,7 @@ from datetime import time
 
 from aiohttp import web
 
-from pepptalk.bot.jobs import run_job, tick
+from pepptalk.bot.jobs import drain, run_job, tick
 from pepptalk.bot.playground.cast import answer_checkins
 from pepptalk.bot.playground.clock import PlaygroundClock
 from pepptalk.bot.playground.inbox import Inbox, OpenForm, Posted, channel_key
@@ -154,12 +154,19 @@ async def handle_page(request: web.Request) -> web.Response:
     return web.Response(text=html, content_type="text/html")
 
 
+async def _deliver(playground: Playground) -> None:
+    """What a tap or a command queued "within the minute" (a win for the leader, an action for
+    its owner, a welcome) shows at once: a visitor should not wait for the schedule's tick."""
+    await drain(playground.services)
+
+
 async def handle_command(request: web.Request) -> web.Response:
     """A command typed in the box."""
     playground, me, form = await _form(request)
     text = form.get("text", "").strip().removeprefix("/pepptalk").strip()
     habits = playground.services.habits
     playground.show(me, await habits.command(playground.actor(me), playground.mentions(text)))
+    await _deliver(playground)
     raise _back(me)
 
 
@@ -172,6 +179,7 @@ async def handle_action(request: web.Request) -> web.Response:
     reply = await playground.services.habits.press(playground.actor(me), press)
     source = form.get("message", "")
     playground.show(me, reply, source=int(source) if source.isdigit() else None)
+    await _deliver(playground)
     raise _back(me)
 
 
@@ -198,6 +206,7 @@ async def handle_form(request: web.Request) -> web.Response:
         raise _back(me)
     inbox.forms.pop(me, None)
     playground.show(me, reply, source=open_form.source_id)
+    await _deliver(playground)
     raise _back(me)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from pepptalk.bot.config import Settings
 from pepptalk.bot.playground.seed import SELLERS, WORKSPACE, seed_demo
+from pepptalk.core.i18n import copy_for
 from pepptalk.store.models import Checkin
 from tests.bot.playground.harness import PlaygroundSite, running_playground, visible_text
 from tests.stored import members, team_named
@@ -202,3 +203,20 @@ async def test_every_seller_seen_and_recognition_work_in_the_playground(
     text = visible_text(page)
     assert status == 200 and "The team channel, #oslo-sales" in text
     assert "Shout-out to Anna Berg: Closed the Nordvik deal" in text
+
+
+async def test_the_demo_team_meets_on_thursday_and_its_agenda_asks_why(
+    site: PlaygroundSite,
+) -> None:
+    text = visible_text(await site.command("UINGRID", "agenda"))
+    assert "Draft agenda: team meeting Thu 26 Nov, 09:00" in text
+    # Every seller called less than the goal last week: the team is asked why, naming no one.
+    assert any(q in text for q in copy_for("en").choices("questions.calls_down"))
+    assert "A topic from the team: Sharing the callback list fairly" in text
+    assert "Action 1 (Anna Berg): Share the demo script" in text
+    assert "Dag Nilsson would like to talk about: I'd like to try the enterprise leads" in text
+    assert "Bjørn Haugen: meetings booked" in text, "his rough week, for the leader's eyes"
+    # An action reaches its owner at once: a visitor does not wait for the schedule's minute.
+    await site.command("UINGRID", "action @emma Try the new opener on ten calls")
+    emma = visible_text(await site.page("UEMMA"))
+    assert "Ingrid Solberg gave you an action from the team meeting (action 2)" in emma
