@@ -32,9 +32,8 @@ from pepptalk.handlers import metrics as metrics_habit
 from pepptalk.handlers.registry import REGISTRY
 from pepptalk.store.database import Database
 from pepptalk.store.metrics import Weeks
-from tests.bot.slack.harness import SECRET, SlackHarness, running_pepptalk, signed_headers
+from tests.bot.slack.harness import SECRET, SlackHarness, running_pepptalk, serving, signed_headers
 from tests.fakes.clock import FakeClock
-from tests.fakes.serving import served
 from tests.fakes.slack_api import TOKEN, WORKSPACE, FakeSlackApi
 from tests.stored import members, team_named
 
@@ -69,16 +68,8 @@ async def running_on_postgres(engine: AsyncEngine, clock: FakeClock) -> AsyncIte
         web=create_web_app(services=services, bolt=bolt),
         closers=[poster.close],
     )
-    try:
-        async with served(pepptalk.web) as url:
-            harness = SlackHarness(api, pepptalk, url, clock)
-            try:
-                yield harness
-            finally:
-                await harness.close()
-    finally:
-        await pepptalk.close()
-        await api.stop()
+    async with serving(pepptalk, api, clock) as harness:
+        yield harness
 
 
 @pytest.fixture

@@ -136,7 +136,15 @@ async def running_pepptalk(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Sl
         slack_app_token=None,
         slack_api_url=api.base_url,
     )
-    pepptalk = await create_app(settings, clock=clock)
+    async with serving(await create_app(settings, clock=clock), api, clock) as harness:
+        yield harness
+
+
+@asynccontextmanager
+async def serving(
+    pepptalk: Pepptalk, api: FakeSlackApi, clock: FakeClock
+) -> AsyncIterator[SlackHarness]:
+    """Serve a built Pepptalk on port 0; close it and the fake Web API afterwards."""
     try:
         async with served(pepptalk.web) as url:
             harness = SlackHarness(api, pepptalk, url, clock)
