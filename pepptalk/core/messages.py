@@ -109,7 +109,17 @@ class Buttons:
     buttons: tuple[Button, ...]
 
 
-Block = Heading | Paragraph | Fields | Note | Divider | Buttons
+@dataclass(frozen=True)
+class Picture:
+    """An image drawn by Pepptalk (a PNG), with the words that say what it shows for anyone who
+    cannot see it, and for places that cannot show an image."""
+
+    png: bytes
+    alt: str
+    name: str = "chart.png"
+
+
+Block = Heading | Paragraph | Fields | Note | Divider | Buttons | Picture
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ without JavaScript.
 
 from __future__ import annotations
 
+import base64
 from html import escape
 from typing import assert_never
 
@@ -21,6 +22,7 @@ from pepptalk.core.messages import (
     Message,
     Note,
     Paragraph,
+    Picture,
     Style,
     Text,
     TextInput,
@@ -84,6 +86,12 @@ def render_message_html(message: Message, *, context: dict[str, object]) -> str:
                 parts.append("<hr>")
             case Buttons():
                 parts.append(_buttons(block, context=context))
+            case Picture():
+                data = base64.b64encode(block.png).decode("ascii")
+                parts.append(
+                    f'<img class="picture" src="data:image/png;base64,{data}" '
+                    f'alt="{escape(block.alt)}">'
+                )
             case _:
                 assert_never(block)
     if not parts:

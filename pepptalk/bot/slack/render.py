@@ -18,6 +18,7 @@ from pepptalk.core.messages import (
     Message,
     Note,
     Paragraph,
+    Picture,
     Style,
     Text,
     TextInput,
@@ -126,6 +127,10 @@ def render_blocks(message: Message) -> list[Json]:
                 blocks.append({"type": "divider"})
             case Buttons():
                 blocks.append(_buttons(block))
+            case Picture():
+                # Block Kit cannot carry the image's bytes: a message sent to a DM uploads it
+                # (SlackChat); anywhere else the words stand in for it.
+                blocks.append({"type": "context", "elements": [_mrkdwn(f"📈 {block.alt}")]})
             case _:
                 assert_never(block)
     if len(blocks) > MAX_BLOCKS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any, assert_never
 
@@ -17,6 +18,7 @@ from pepptalk.core.messages import (
     Message,
     Note,
     Paragraph,
+    Picture,
     Style,
     Text,
     TextInput,
@@ -107,6 +109,15 @@ def render_card(message: Message, *, prefix: str = "") -> Json:
                 separate = True
             case Buttons():
                 element = _buttons(block)
+            case Picture():
+                # A data URI: the card carries the image itself, with nothing served to fetch.
+                data = base64.b64encode(block.png).decode("ascii")
+                element = {
+                    "type": "Image",
+                    "url": f"data:image/png;base64,{data}",
+                    "altText": block.alt,
+                    "size": "Stretch",
+                }
             case _:
                 assert_never(block)
         if element is not None:
