@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from pepptalk.bot.charts import drawn
 from pepptalk.core.kinds import DeliveryStatus
 from pepptalk.core.messages import Message
 from pepptalk.core.ports import Chat, DeliveryError, RateLimitedError, SentMessage
@@ -191,7 +192,9 @@ async def deliver_pending(
 
 
 async def _send(chat: Chat, job: DeliveryJob, message: Message) -> SentMessage:
-    """Post to the team channel when the delivery names one, else to the member's DM."""
+    """Post to the team channel when the delivery names one, else to the member's DM; any chart
+    is drawn first, in a worker thread."""
+    message = await drawn(message)
     channel = job.delivery.channel_id
     if channel:
         return await chat.send_channel(

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pepptalk.core.ports import Chat
+from pepptalk.bot.charts import drawn_reply
+from pepptalk.core.messages import Reply
+from pepptalk.core.ports import Actor, Chat, Press, Submission
 from pepptalk.handlers.habit import Registry
 from pepptalk.handlers.service import Habits
 from pepptalk.store.database import Database
@@ -17,6 +19,23 @@ Clock = Callable[[], datetime]
 def system_clock() -> datetime:
     """The real time, in UTC."""
     return datetime.now(UTC)
+
+
+class DrawingHabits(Habits):
+    """The habits' door with the runtime's drawing behind it: a reply that describes a chart (the
+    `digest` command's) comes back with the chart drawn, whichever adapter asked."""
+
+    async def command(self, actor: Actor, text: str) -> Reply:
+        return await drawn_reply(await super().command(actor, text))
+
+    async def direct_message(self, actor: Actor, text: str) -> Reply:
+        return await drawn_reply(await super().direct_message(actor, text))
+
+    async def press(self, actor: Actor, press: Press) -> Reply:
+        return await drawn_reply(await super().press(actor, press))
+
+    async def submit(self, actor: Actor, submission: Submission) -> Reply:
+        return await drawn_reply(await super().submit(actor, submission))
 
 
 @dataclass
@@ -31,6 +50,6 @@ class Services:
     habits: Habits = field(init=False)
 
     def __post_init__(self) -> None:
-        self.habits = Habits(
+        self.habits = DrawingHabits(
             registry=self.registry, database=self.database, chat=self.chat, clock=self.clock
         )

@@ -100,6 +100,10 @@ class Copy:
         """A date within the next weeks, short and without the year: "Thu 26 Nov"."""
         return str(format_skeleton("MMMEd", day, locale=self.locale))
 
+    def month_day(self, day: dt.date) -> str:
+        """A day and month only, for a chart's axis: "16 Nov"."""
+        return str(format_skeleton("MMMd", day, locale=self.locale))
+
     def ago(self, day: dt.date, today: dt.date) -> str:
         """How long ago a day was, as people say it: "yesterday", "3 days ago", "8 weeks ago"."""
         days = (today - day).days
@@ -124,6 +128,14 @@ class Copy:
     def percent(self, share: float) -> str:
         """A share as a percentage, signed when it is a change ("+12 %" / "−8 %")."""
         return str(format_percent(share, format="+#,##0%;-#,##0%", locale=self.locale))
+
+    def share(self, share: float) -> str:
+        """A part of a whole as a percentage, as this language writes it ("87 %", "87%")."""
+        return str(format_percent(share, locale=self.locale))
+
+    def times(self, ratio: float) -> str:
+        """A ratio against a whole: "1.6×"."""
+        return f"{self.decimal(ratio)}×"
 
     def join(self, items: list[str]) -> str:
         """A list as a sentence fragment: "Anna, Bjørn and Cecilie"."""

@@ -42,6 +42,8 @@ class DeliveryKind(StrEnum):
     AGENDA = "agenda"
     PRE_READ = "preread"
     ACTION = "action"
+    DIGEST = "digest"
+    PULSE = "pulse"
 
     def keyed(self, key: object) -> str:
         """This kind for one thing (a win, say), so several a day each get their own row."""
@@ -135,4 +137,6 @@ class AgendaItemKind(StrEnum):
     WIN = "win"
     TOPIC = "topic"
     ACTION = "action"
+    DIGEST = "digest"
+    PULSE = "pulse"
     CUSTOM = "custom"

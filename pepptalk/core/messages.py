@@ -117,9 +117,33 @@ class Picture:
     png: bytes
     alt: str
     name: str = "chart.png"
+    title: str = ""
 
 
-Block = Heading | Paragraph | Fields | Note | Divider | Buttons | Picture
+@dataclass(frozen=True)
+class ChartPoint:
+    """One point of a chart: its label, its value and its range (None: no value there)."""
+
+    label: str
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart to draw: points on a 1-to-5 scale, the last one picked out. The runtime draws it
+    into a Picture before the message goes out; `alt` says what it shows, `unavailable` what to
+    say if it cannot be drawn."""
+
+    points: tuple[ChartPoint, ...]
+    title: str
+    axis: str
+    alt: str
+    unavailable: str
+
+
+Block = Heading | Paragraph | Fields | Note | Divider | Buttons | Picture | Chart
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pepptalk.handlers import (
     actions,
     agenda,
     checkin,
+    digest,
     feedback,
     help,
     home,
@@ -43,6 +44,7 @@ REGISTRY = Registry(
         topics.HABIT,
         agenda.HABIT,
         actions.HABIT,
+        digest.HABIT,
         home.HABIT,
         help.HABIT,
     )

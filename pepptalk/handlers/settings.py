@@ -100,6 +100,14 @@ def _keep_meeting(team: Team, value: str) -> None:
     team.meeting = value
 
 
+def _keep_digest(team: Team, value: str) -> None:
+    team.digest = value
+
+
+def _keep_pulse(team: Team, value: bool) -> None:
+    team.pulse = value
+
+
 def _keep_sells(team: Team, value: bool) -> None:
     team.leader_sells = value
 
@@ -149,6 +157,8 @@ SETTINGS: dict[str, Setting] = {
     ),
     "sells": Setting("team.sells", _parsed(_yes_no, _keep_sells), "errors.bad_yes_no"),
     "numbers": Setting("team.numbers", _parsed(_numbers, _keep_numbers), "errors.bad_numbers"),
+    "digest": Setting("team.digest", _parsed(_meeting, _keep_digest), "errors.bad_digest"),
+    "pulse": Setting("team.pulse", _parsed(_yes_no, _keep_pulse), "errors.bad_on_off"),
 }
 
 
@@ -191,6 +201,11 @@ def setting_text(copy: Copy, team: Team, key: str) -> str:
             return copy("team.not_set")
         day, at = team.meeting.split()
         return f"{copy(f'days.{day}')} {at}"
+    if key == "digest":
+        day, at = team.digest.split()
+        return f"{copy(f'days.{day}')} {at}"
+    if key == "pulse":
+        return copy("team.on" if team.pulse else "team.off")
     if key == "numbers":
         return copy("team.numbers_sellers" if team.numbers_per_seller else "team.numbers_team")
     if team.leader_sells is None:

@@ -151,6 +151,8 @@ async def show_team(*, turn: TeamTurn, line: CommandLine) -> Reply:
         "meeting",
         "sells",
         "numbers",
+        "digest",
+        "pulse",
     )
     pairs = [(copy(f"team.{key}"), setting_text(copy, team, key)) for key in settings]
     summary = (copy("team.summary"), copy("team.summary_after", minutes=team.summary_delay_minutes))

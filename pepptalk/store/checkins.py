@@ -25,6 +25,15 @@ class LateLow:
     day: date
 
 
+@dataclass(frozen=True)
+class DayMood:
+    """A team's day: the average mood of those who answered, and how many did."""
+
+    day: date
+    average: float
+    answers: int
+
+
 class CheckinRepository:
     """Check-ins, read and written in one unit of work."""
 
@@ -95,6 +104,19 @@ class CheckinRepository:
             .order_by(Checkin.local_date)
         )
         return list(rows)
+
+    async def daily_moods(self, *, team_id: int, first: date, last: date) -> list[DayMood]:
+        """The team's average mood and number of answers for each day that had any, oldest
+        first: one row a day, whatever the team's size or age."""
+        rows = await self._session.execute(
+            select(Checkin.local_date, func.avg(Checkin.mood), func.count())
+            .where(
+                Checkin.team_id == team_id, Checkin.local_date >= first, Checkin.local_date <= last
+            )
+            .group_by(Checkin.local_date)
+            .order_by(Checkin.local_date)
+        )
+        return [DayMood(day, float(average), int(count)) for day, average, count in rows]
 
     async def low_after_summary(self, *, since: date) -> list[LateLow]:
         """Low moods set after their team's summary went out to a leader, since a date."""

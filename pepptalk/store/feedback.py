@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pepptalk.core.kinds import FeedbackKind
@@ -42,8 +42,9 @@ class FeedbackRepository:
         await self._session.flush()
         return talk
 
-    async def latest(self, team_id: int) -> dict[int, Feedback]:
-        """Each member's latest talk by the day it was given (then when it was logged)."""
+    async def latest(self, team_id: int, *, since: date | None = None) -> dict[int, Feedback]:
+        """Each member's latest talk by the day it was given (then when it was logged); with
+        `since`, only talks from that day on are looked at, so the cost stays with the window."""
         # Talks can be logged out of order (back-dated, imported): the latest is the latest day.
         ranked = (
             select(
@@ -59,10 +60,22 @@ class FeedbackRepository:
                 )
                 .label("rank"),
             )
-            .where(Feedback.team_id == team_id)
+            .where(
+                Feedback.team_id == team_id,
+                Feedback.given_on >= since if since is not None else true(),
+            )
             .subquery()
         )
         rows = await self._session.scalars(
             select(Feedback).join(ranked, ranked.c.id == Feedback.id).where(ranked.c.rank == 1)
         )
         return {row.member_id: row for row in rows}
+
+    async def between(self, *, team_id: int, first: date, last: date) -> list[Feedback]:
+        """A team's talks given from `first` to `last`, inclusive."""
+        rows = await self._session.scalars(
+            select(Feedback).where(
+                Feedback.team_id == team_id, Feedback.given_on >= first, Feedback.given_on <= last
+            )
+        )
+        return list(rows)

@@ -131,6 +131,10 @@ class Team(Base):
     metrics_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     # Whether the pre-read shows each seller's numbers (the team agrees) or team totals only.
     numbers_per_seller: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When each leader's weekly digest comes ("fri 14:00", in the leader's own zone), and whether
+    # the team channel gets the weekly pulse (aggregates only, from three answers up).
+    digest: Mapped[str] = mapped_column(String(9), default="fri 14:00", server_default="fri 14:00")
+    pulse: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -208,6 +212,7 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("member_id", "kind", "local_date"),
         Index("ix_deliveries_status_due_at", "status", "due_at"),
+        Index("ix_deliveries_team_id_local_date", "team_id", "local_date"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -265,7 +270,10 @@ class Feedback(Base):
     """A feedback conversation a leader had with a seller."""
 
     __tablename__ = "feedback"
-    __table_args__ = (Index("ix_feedback_member_id_given_on", "member_id", "given_on"),)
+    __table_args__ = (
+        Index("ix_feedback_member_id_given_on", "member_id", "given_on"),
+        Index("ix_feedback_team_id_given_on", "team_id", "given_on"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[str] = mapped_column(String(64))
@@ -282,7 +290,11 @@ class Win(Base):
     """A win a seller logged, and whether their leader gave it a shout-out."""
 
     __tablename__ = "wins"
-    __table_args__ = (Index("ix_wins_member_id_won_on", "member_id", "won_on"),)
+    __table_args__ = (
+        Index("ix_wins_member_id_won_on", "member_id", "won_on"),
+        Index("ix_wins_team_id_won_on", "team_id", "won_on"),
+        Index("ix_wins_team_id_shouted_at", "team_id", "shouted_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[str] = mapped_column(String(64))

@@ -224,6 +224,19 @@ class OutboxRepository:
         )
         return set(rows)
 
+    async def asked_between(self, *, team_id: int, first: date, last: date) -> int:
+        """How many check-ins went out (or are going out) to a team from `first` to `last`."""
+        count = await self._session.scalar(
+            select(func.count()).where(
+                Delivery.team_id == team_id,
+                Delivery.local_date >= first,
+                Delivery.local_date <= last,
+                Delivery.kind == DeliveryKind.CHECKIN.value,
+                Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENT)),
+            )
+        )
+        return int(count or 0)
+
     async def counts(self) -> dict[DeliveryStatus, int]:
         """How many deliveries are in each status."""
         rows = await self._session.execute(

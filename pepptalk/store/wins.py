@@ -52,6 +52,15 @@ class WinRepository:
         # max() keeps the column's type, so these come back as aware UTC datetimes.
         return {member_id: when for member_id, when in rows if when is not None}
 
+    async def shouted_since(self, *, team_id: int, since: datetime) -> list[Win]:
+        """A team's wins that got a shout-out from `since` on, oldest shout-out first."""
+        rows = await self._session.scalars(
+            select(Win)
+            .where(Win.team_id == team_id, Win.shouted_at >= since)
+            .order_by(Win.shouted_at)
+        )
+        return list(rows)
+
     async def between(self, *, team_id: int, first: date, last: date) -> list[Win]:
         """A team's wins from `first` to `last`, inclusive, oldest first."""
         rows = await self._session.scalars(

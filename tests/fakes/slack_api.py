@@ -2,12 +2,18 @@
 
 It answers like Slack does: `{"ok": false, "error": ...}` with HTTP 200 for API errors, HTTP 429
 with `Retry-After` when rate limited, and `invalid_blocks` for blocks over Slack's limits.
+
+Files go up the way Slack's current upload API takes them: files.getUploadURLExternal hands out
+an upload URL on this server, the bytes are POSTed there, and files.completeUploadExternal shares
+the file in a channel as one message with the blocks beside it. `messages_in(channel)` is what
+someone in a channel sees, whichever way it was posted.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +24,11 @@ from tests.fakes.serving import start_on_free_port
 
 TOKEN = "xoxb-test-token"
 WORKSPACE = "T0PEPP"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# What files.completeUploadExternal takes as channel_id: a channel, group, DM or MPIM id, never a
+# user id (and Slack's ids are longer than the short ones tests like to use).
+CHANNEL_ID = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
+MAX_ALT_TEXT = 1000
 
 
 @dataclass
@@ -26,6 +37,39 @@ class Call:
 
     method: str
     args: dict[str, Any]
+
+
+@dataclass
+class Upload:
+    """A file announced with files.getUploadURLExternal; `data` once its bytes arrived, and
+    `problem` when they would leave the file unusable."""
+
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    data: bytes | None = None
+    problem: str | None = None
+    # Set by files.completeUploadExternal, which may be called once per file.
+    completed: bool = False
+    title: str | None = None
+
+
+@dataclass
+class Posted:
+    """A message as the people in its channel see it: its words, blocks and shared files."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    files: list[Upload] = field(default_factory=list)
+
+
+def dm_of(user_id: str) -> str:
+    """The DM channel between the app and a user, as chat.postMessage and conversations.open
+    name it."""
+    return "D" + user_id[1:]
 
 
 def _text_len(obj: dict[str, Any] | None) -> int:
@@ -89,7 +133,14 @@ class FakeSlackApi:
     calls: list[Call] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
     posted: set[tuple[str, str]] = field(default_factory=set)
+    # Every message that became visible, in order (chat.postMessage and shared files alike).
+    messages: list[Posted] = field(default_factory=list)
+    uploads: dict[str, Upload] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
+    # Errors the next calls of a method answer, in order ("ratelimited": HTTP 429); see fail_next.
+    failures: dict[str, deque[str]] = field(default_factory=dict)
+    # The next this many POSTs to an upload URL answer HTTP 500.
+    failing_uploads: int = 0
     # Answer 429 to every Nth chat.postMessage (None: never), asking to wait `retry_after` s.
     limit_every: int | None = None
     retry_after: int = 1
@@ -100,6 +151,7 @@ class FakeSlackApi:
     _post_count: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _recent: deque[float] = field(default_factory=deque)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     port: int = 0
 
     @property
@@ -160,11 +212,22 @@ class FakeSlackApi:
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
+    def messages_in(self, channel: str) -> list[Posted]:
+        """What someone in `channel` sees (a user id stands for the DM with them)."""
+        where = dm_of(channel) if channel.startswith("U") else channel
+        return [m for m in self.messages if m.channel == where]
+
+    def fail_next(self, method: str, *errors: str) -> None:
+        """The next calls of `method` answer these errors, one each; "ratelimited" answers HTTP
+        429 with Retry-After, as Slack does."""
+        self.failures.setdefault(method, deque()).extend(errors)
+
     async def start(self) -> FakeSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
         app.router.add_get("/files/{file_id}/download/{name}", self._download)
+        app.router.add_post("/upload/v1/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         self.port = await start_on_free_port(self._runner)
         return self
@@ -180,10 +243,28 @@ class FakeSlackApi:
                 args.update(await request.json())
             else:
                 args.update(await request.post())
-        for key in ("blocks", "view"):
+        for key in ("blocks", "view", "files"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         return args
+
+    def _rate_limited(self) -> web.Response:
+        self.rate_limited += 1
+        return web.json_response(
+            {"ok": False, "error": "ratelimited"},
+            status=429,
+            headers={"Retry-After": str(self.retry_after)},
+        )
+
+    def _injected(self, method: str) -> web.Response | None:
+        queued = self.failures.get(method)
+        if not queued:
+            return None
+        error = queued.popleft()
+        if error == "ratelimited":
+            self.calls.pop()  # a refused call did not do anything
+            return self._rate_limited()
+        return web.json_response({"ok": False, "error": error})
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -191,6 +272,9 @@ class FakeSlackApi:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         args = await self._args(request)
         self.calls.append(Call(method, args))
+        injected = self._injected(method)
+        if injected is not None:
+            return injected
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
@@ -224,12 +308,7 @@ class FakeSlackApi:
 
         count = next(self._post_count)
         if self.limit_every and count % self.limit_every == 0:
-            self.rate_limited += 1
-            return web.json_response(
-                {"ok": False, "error": "ratelimited"},
-                status=429,
-                headers={"Retry-After": str(self.retry_after)},
-            )
+            return self._rate_limited()
         if self.max_per_minute is not None:
             now = asyncio.get_running_loop().time()
             while self._recent and now - self._recent[0] >= 60:
@@ -289,10 +368,14 @@ class FakeSlackApi:
         problem = self._check_blocks(args, 50)
         if problem:
             return problem
-        dm = "D" + channel[1:] if channel.startswith("U") else channel
-        ts = f"{1_700_000_000 + next(self._ts)}.000100"
+        dm = dm_of(channel) if channel.startswith("U") else channel
+        ts = self._next_ts()
         self.posted.add((dm, ts))
+        self.messages.append(Posted(dm, ts, str(args.get("text", "")), args.get("blocks") or []))
         return {"ok": True, "channel": dm, "ts": ts}
+
+    def _next_ts(self) -> str:
+        return f"{1_700_000_000 + next(self._ts)}.000100"
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         # Slack updates only a message the app posted, named by the channel and ts it returned.
@@ -316,3 +399,109 @@ class FakeSlackApi:
     def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         view = args.get("view") or {}
         return self._check_blocks(view, 100) or {"ok": True, "view": {"id": "V2", **view}}
+
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        # Only the 1:1 DM is modelled: one user, not a group DM.
+        users = [u for u in str(args.get("users", "")).split(",") if u]
+        if len(users) != 1:
+            return {"ok": False, "error": "invalid_arguments"}
+        user = self.users.get(users[0])
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        if user.get("deleted"):
+            return {"ok": False, "error": "user_disabled"}
+        if user.get("is_bot"):
+            return {"ok": False, "error": "cannot_dm_bot"}
+        return {"ok": True, "channel": {"id": dm_of(users[0])}}
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        filename = str(args.get("filename") or "")
+        try:
+            length = int(args.get("length", ""))
+        except (TypeError, ValueError):
+            length = 0
+        if not filename or length <= 0:
+            return {"ok": False, "error": "invalid_arguments"}
+        alt = args.get("alt_txt")
+        if alt is not None and len(str(alt)) > MAX_ALT_TEXT:
+            return {"ok": False, "error": "alt_txt_too_large"}
+        file_id = f"F0UPLOAD{next(self._file_ids):03d}"
+        self.uploads[file_id] = Upload(file_id, filename, length, None if alt is None else str(alt))
+        return {
+            "ok": True,
+            "file_id": file_id,
+            "upload_url": f"http://127.0.0.1:{self.port}/upload/v1/{file_id}",
+        }
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        # Like Slack's upload URL: no token needed (the URL is the secret), raw bytes in the body.
+        upload = self.uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404, text="not found")
+        if self.failing_uploads:
+            self.failing_uploads -= 1
+            return web.Response(status=500, text="internal error")
+        # Slack takes the bytes as the whole body or as a multipart form's `file`.
+        if request.content_type == "multipart/form-data":
+            part = (await request.post()).get("file")
+            data = part.file.read() if isinstance(part, web.FileField) else b""
+        else:
+            data = await request.read()
+        upload.data = data
+        # Slack takes the bytes either way; what is wrong with them shows at completion.
+        if len(data) != upload.length:
+            upload.problem = f"{upload.file_id}: {len(data)} bytes sent, {upload.length} announced"
+        elif not data.startswith(PNG_SIGNATURE):
+            upload.problem = f"{upload.file_id}: {upload.filename} is not a PNG"
+        return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
+
+    def _files_completeUploadExternal(  # noqa: N802
+        self, args: dict[str, Any]
+    ) -> dict[str, Any] | web.Response:
+        limited = self._limited()
+        if limited is not None:
+            self.calls.pop()  # a refused call did not share anything
+            return limited
+        listed = args.get("files")
+        if not isinstance(listed, list) or not listed:
+            return {"ok": False, "error": "invalid_arguments"}
+        uploads = [self.uploads.get(str(f.get("id"))) for f in listed if isinstance(f, dict)]
+        if len(uploads) != len(listed) or any(u is None for u in uploads):
+            return {"ok": False, "error": "file_not_found"}
+        files = [u for u in uploads if u is not None]
+        for upload in files:
+            if upload.completed:
+                self.violations.append(f"{upload.file_id} completed twice")
+                return {"ok": False, "error": "invalid_arguments"}
+            problem = upload.problem or (
+                None if upload.data is not None else f"{upload.file_id}: nothing uploaded"
+            )
+            if problem:
+                self.violations.append(problem)
+                return {
+                    "ok": False,
+                    "error": "invalid_file",
+                    "response_metadata": {"messages": [problem]},
+                }
+        channel = None if args.get("channel_id") is None else str(args["channel_id"])
+        if channel is not None:
+            if not CHANNEL_ID.match(channel):
+                self.violations.append(f"channel_id {channel!r} is not a channel id")
+                return {"ok": False, "error": "invalid_arguments"}
+            if channel.startswith("D") and "U" + channel[1:] not in self.users:
+                return {"ok": False, "error": "channel_not_found"}
+        refused = self._check_blocks(args, 50)
+        if refused:
+            return refused
+        for upload, listing in zip(files, listed, strict=True):
+            upload.completed = True
+            upload.title = str(listing.get("title") or upload.filename)
+        if channel is not None:
+            blocks = args.get("blocks") or []
+            if args.get("initial_comment") and blocks:
+                self.violations.append("initial_comment given: Slack drops the blocks")
+                blocks = []
+            text = str(args.get("initial_comment") or "")
+            self.messages.append(Posted(channel, self._next_ts(), text, blocks, files))
+        # Slack shares the file after answering, so the answer names no share (nor its ts) yet.
+        return {"ok": True, "files": [{"id": u.file_id, "title": u.title} for u in files]}

@@ -13,6 +13,7 @@ from typing import assert_never
 from pepptalk.bot.playground.inbox import OpenForm
 from pepptalk.core.messages import (
     Buttons,
+    Chart,
     Checkbox,
     Choice,
     Divider,
@@ -86,6 +87,9 @@ def render_message_html(message: Message, *, context: dict[str, object]) -> str:
                 parts.append("<hr>")
             case Buttons():
                 parts.append(_buttons(block, context=context))
+            case Chart():
+                # Drawn into a Picture before it is shown; if one slips through, its words.
+                parts.append(f'<p class="note">{escape(block.alt)}</p>')
             case Picture():
                 data = base64.b64encode(block.png).decode("ascii")
                 parts.append(

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from pepptalk.bot.slack.render import render_message
+from pepptalk.bot.slack.render import render_blocks, render_message
 from pepptalk.core.kinds import Platform
-from pepptalk.core.messages import Message
+from pepptalk.core.messages import Message, Picture
 from pepptalk.core.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
 
 log = logging.getLogger(__name__)
@@ -34,8 +36,22 @@ PERMANENT_ERRORS = frozenset(
         "user_disabled",
         "cannot_dm_bot",
         "no_text",
+        "invalid_arguments",
     }
 )
+# A workspace that will not take a file from the app: an install from before it asked for
+# files:write, uploads turned off or limited by an admin. Retrying cannot change that, so the
+# message goes without the image, its words standing in (as everywhere Block Kit is used).
+UPLOAD_REFUSED = frozenset(
+    {
+        "missing_scope",
+        "file_uploads_disabled",
+        "file_upload_size_restricted",
+        "file_type_not_allowed",
+    }
+)
+MAX_ALT_TEXT = 1000
+MAX_FILE_TITLE = 250
 
 
 def _retry_after(error: SlackApiError) -> float:
@@ -54,8 +70,13 @@ class SlackChat:
     async def send_direct(
         self, *, platform: Platform, workspace_id: str, user_id: str, message: Message
     ) -> SentMessage:
-        """Post a DM (posting to a user id lands in the app's Messages tab with them)."""
-        return await self._post(user_id, message)
+        """Post a DM (posting to a user id lands in the app's Messages tab with them); a message
+        with a picture uploads it, shared in the DM as one message with the other blocks."""
+        pictures = [(i, b) for i, b in enumerate(message.blocks) if isinstance(b, Picture)]
+        if not pictures:
+            return await self._post(user_id, message)
+        at, picture = pictures[0]
+        return await self._post_with_picture(user_id, message, picture, at)
 
     async def send_channel(
         self, *, platform: Platform, workspace_id: str, channel_id: str, message: Message
@@ -83,6 +104,60 @@ class SlackChat:
         )
         return SentMessage(channel=str(response["channel"]), ref=str(response["ts"]))
 
+    async def _post_with_picture(
+        self, user_id: str, message: Message, picture: Picture, at: int
+    ) -> SentMessage:
+        """Upload the picture (block `at`) and share it in the person's DM with the message's
+        other blocks (further pictures stay words). Every step raises on failure, so the outbox
+        tries the whole message again: a retry uploads afresh, and the earlier file, never
+        shared, stays private; the message becomes visible only at the last step, once."""
+        # completeUploadExternal shares only into a conversation id (C, G, D or Z), never a U id.
+        opened = await self._call(self.client.conversations_open(users=user_id))
+        channel = str(opened["channel"]["id"])
+        rest = Message(message.summary, message.blocks[:at] + message.blocks[at + 1 :])
+        try:
+            ticket = await self._call(
+                self.client.files_getUploadURLExternal(
+                    filename=picture.name,
+                    length=len(picture.png),
+                    alt_txt=picture.alt[:MAX_ALT_TEXT] or None,
+                )
+            )
+            await self._upload(str(ticket["upload_url"]), picture.png)
+            shared: dict[str, Any] = {
+                "files": json.dumps([{"id": ticket["file_id"], "title": _title(picture)}]),
+                "channel_id": channel,
+            }
+            blocks = render_blocks(rest)
+            if blocks:
+                # Not initial_comment: Slack drops the blocks when both are given.
+                shared["blocks"] = json.dumps(blocks)
+            # In the body, not the query string the SDK's method would use: blocks can be long.
+            done = await self._call(
+                self.client.api_call("files.completeUploadExternal", data=shared)
+            )
+        except DeliveryError as error:
+            if error.reason not in UPLOAD_REFUSED:
+                raise
+            log.warning("Slack refused the upload (%s); sending the words instead", error.reason)
+            return await self._post(channel, message)
+        return SentMessage(channel=channel, ref=_share_ts(done, channel) or str(ticket["file_id"]))
+
+    async def _upload(self, url: str, data: bytes) -> None:
+        """POST the bytes to the upload URL Slack gave; it takes them raw, with no token."""
+        timeout = aiohttp.ClientTimeout(total=self.client.timeout)
+        ssl = self.client.ssl if self.client.ssl is not None else True
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.post(url, data=data, proxy=self.client.proxy, ssl=ssl) as response,
+            ):
+                if response.status != 200:
+                    said = (await response.text())[:100]
+                    raise DeliveryError(f"upload: HTTP {response.status} {said}", permanent=False)
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise DeliveryError(f"upload: {error!r}"[:200], permanent=False) from error
+
     async def _call(self, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
         """One Web API call, its failures read as the outbox understands them."""
         try:
@@ -106,6 +181,27 @@ class SlackChat:
                 return None
             raise
         return profile_of(response["user"])
+
+
+def _title(picture: Picture) -> str:
+    """The file's title, shown above the image: the picture's own title, else what it shows,
+    else its file name."""
+    alt = (picture.title or picture.alt).strip()
+    if len(alt) > MAX_FILE_TITLE:
+        return alt[: MAX_FILE_TITLE - 1] + "…"
+    return alt or picture.name
+
+
+def _share_ts(response: AsyncSlackResponse, channel: str) -> str | None:
+    """The ts of the message that shared the file in `channel`, when Slack says it already
+    (it usually shares after answering; the file id then names what was sent)."""
+    for file in response.get("files") or []:
+        shares = (file.get("shares") or {}) if isinstance(file, dict) else {}
+        for scope in ("private", "public"):
+            found = (shares.get(scope) or {}).get(channel) or []
+            if found and isinstance(found[0], dict) and found[0].get("ts"):
+                return str(found[0]["ts"])
+    return None
 
 
 def profile_of(user: dict[str, object]) -> UserProfile | None:

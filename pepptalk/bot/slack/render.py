@@ -8,6 +8,7 @@ from typing import Any, assert_never
 from pepptalk.core.messages import (
     Button,
     Buttons,
+    Chart,
     Checkbox,
     Choice,
     Divider,
@@ -127,6 +128,9 @@ def render_blocks(message: Message) -> list[Json]:
                 blocks.append({"type": "divider"})
             case Buttons():
                 blocks.append(_buttons(block))
+            case Chart():
+                # Drawn into a Picture before sending; if one slips through, its words.
+                blocks.append({"type": "context", "elements": [_mrkdwn(f"📈 {block.alt}")]})
             case Picture():
                 # Block Kit cannot carry the image's bytes: a message sent to a DM uploads it
                 # (SlackChat); anywhere else the words stand in for it.

@@ -8,6 +8,7 @@ from typing import Any, assert_never
 
 from pepptalk.core.messages import (
     Buttons,
+    Chart,
     Checkbox,
     Choice,
     Divider,
@@ -109,6 +110,9 @@ def render_card(message: Message, *, prefix: str = "") -> Json:
                 separate = True
             case Buttons():
                 element = _buttons(block)
+            case Chart():
+                # Drawn into a Picture before sending; if one slips through, its words.
+                element = _text(block.alt, prefix, isSubtle=True, size="Small")
             case Picture():
                 # A data URI: the card carries the image itself, with nothing served to fetch.
                 data = base64.b64encode(block.png).decode("ascii")
