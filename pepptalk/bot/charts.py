@@ -53,7 +53,7 @@ def draw(chart: Chart) -> bytes:
     if last.value is not None:
         ax.plot([xs[-1]], [last.value], marker="o", markersize=11, color=NOW, zorder=3)
         ax.annotate(
-            f"{last.value:.1f}",
+            chart.last_value or f"{last.value:.1f}",
             (xs[-1], last.value),
             xytext=(0, 12),
             textcoords="offset points",

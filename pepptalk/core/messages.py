@@ -141,6 +141,8 @@ class Chart:
     axis: str
     alt: str
     unavailable: str
+    # The last point's value as the reader's language writes it ("3,7" in Norwegian).
+    last_value: str = ""
 
 
 Block = Heading | Paragraph | Fields | Note | Divider | Buttons | Picture | Chart

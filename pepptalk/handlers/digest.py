@@ -82,6 +82,7 @@ async def _chart(uow: UnitOfWork, team: Team, week: Week, copy: Copy) -> Block:
         axis=copy("digest.chart_axis"),
         alt=chart_alt(copy, weeks),
         unavailable=copy("digest.chart_failed"),
+        last_value=copy.decimal(now) if (now := weeks[-1].value) is not None else "",
     )
 
 

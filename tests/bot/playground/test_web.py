@@ -220,3 +220,12 @@ async def test_the_demo_team_meets_on_thursday_and_its_agenda_asks_why(
     await site.command("UINGRID", "action @emma Try the new opener on ten calls")
     emma = visible_text(await site.page("UEMMA"))
     assert "Ingrid Solberg gave you an action from the team meeting (action 2)" in emma
+
+
+async def test_the_digest_shows_its_chart_on_the_page(site: PlaygroundSite) -> None:
+    page = await site.command("UINGRID", "digest")
+    assert '<img class="picture" src="data:image/png;base64,iVBORw0KGgo' in page
+    text = visible_text(page)
+    assert "Your week with Oslo Inside Sales" in text
+    assert "Time for a chat: Bjørn Haugen" in text
+    assert "A question for you this week" in text

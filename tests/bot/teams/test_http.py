@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -285,3 +286,26 @@ async def test_a_topic_and_the_agenda_in_teams(open_site: TeamsSite) -> None:
     assert "For one-to-ones" not in posted
     for card in connector.cards():
         assert card_problems(card) == []
+
+
+async def test_the_digest_in_teams_carries_its_chart_in_the_card(open_site: TeamsSite) -> None:
+    site, connector = open_site, open_site.connector
+    await site.post(message(ANNA, "hi"))
+    await site.post(message(KARI, "team create Oslo", channel="sales"))
+    await site.post(message(KARI, "team add <at>Anna Berg</at>", channel="sales", mentions=[ANNA]))
+    assert (await drain(site.pepptalk.services)).sent == 1  # the welcome
+    await run_job(site.pepptalk.services, "checkins", at=MONDAY_0830_OSLO)
+    [card_post] = [s for s in connector.sent if "Good morning, Anna!" in texts(cards_of(s))]
+    moods = next(e for e in cards_of(card_post)[0]["body"] if e["type"] == "ActionSet")
+    await site.post(message(ANNA, value=moods["actions"][3]["data"]))
+    await site.post(message(KARI, "digest"))
+    [card] = connector.cards("1on1-29:kari")[-1:]
+    [image] = [e for e in card["body"] if e["type"] == "Image"]
+    assert image["url"].startswith("data:image/png;base64,iVBORw0KGgo")
+    assert image["altText"].startswith("Team mood over the last 8 weeks")
+    assert "Check-ins: 1 of 1 answered" in texts([card])
+    assert card_problems(card) == []
+    # Teams takes cards up to about 28 KB: the chart travels inside with room to spare.
+    assert len(json.dumps(card)) < 28_000
+    await site.post(message(ANNA, "digest"))
+    assert "Only a team leader can do that." in texts(connector.cards("1on1-29:anna"))
