@@ -74,7 +74,7 @@ QUERIES = (
 RATE = re.compile(r"Check-ins: (\d+) of (\d+) answered")
 
 
-class Copier(Protocol):
+class RawConnection(Protocol):
     """The parts of an asyncpg connection this script uses (asyncpg ships no types)."""
 
     async def copy_records_to_table(
@@ -88,11 +88,11 @@ class Copier(Protocol):
     def transaction(self) -> Any: ...
 
 
-async def driver(connection: AsyncConnection) -> Copier:
+async def driver(connection: AsyncConnection) -> RawConnection:
     """The asyncpg connection under a SQLAlchemy one."""
     raw = await connection.get_raw_connection()
     assert raw.driver_connection is not None
-    pg: Copier = raw.driver_connection
+    pg: RawConnection = raw.driver_connection
     return pg
 
 
@@ -387,9 +387,8 @@ async def seed(engine: AsyncEngine, *, teams: int, sellers: int, days: int) -> l
                 print(f"   {table}: {time.perf_counter() - started:.1f} s")
             started = time.perf_counter()
             for key in keys:
-                await pg.execute(
-                    f'ALTER TABLE "{key["table"]}" ADD CONSTRAINT "{key["name"]}" {key["definition"]}'
-                )
+                table, name, definition = key["table"], key["name"], key["definition"]
+                await pg.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
             print(f"   {len(keys)} foreign keys put back: {time.perf_counter() - started:.1f} s")
     return seats[-len(HISTORIES) :]
 
@@ -525,7 +524,7 @@ async def plans(database: Database, seats: list[Seat]) -> None:
     for i, (sql, _) in enumerate(captured[longest]):
         times = "".join(f"{execution_ms(explained[s.label][i]):12.3f}" for s in seats)
         print(f"   {i + 1:>2}. {named(sql):<26}{times}")
-    print(f"query plans for the {longest} team ({seats[-1].label}):")
+    print(f"query plans for the {HISTORIES[-1][1]} team ({longest}):")
     for i, ((sql, args), plan) in enumerate(
         zip(captured[longest], explained[longest], strict=True)
     ):
@@ -573,6 +572,7 @@ async def run(
     database = Database(engine)
     samples: dict[str, list[float]] = {seat.label: [] for seat in seats}
     messages: dict[str, Message] = {}
+    failed: dict[str, set[str]] = {seat.label: set() for seat in seats}
     try:
         for _ in range(WARMUP):
             for seat in seats:
@@ -582,6 +582,7 @@ async def run(
             for seat in seats:
                 seconds, messages[seat.label] = await compose(database, seat)
                 samples[seat.label].append(seconds)
+                failed[seat.label].update(problems(messages[seat.label], sellers))
     except Exception:
         logging.exception("a digest could not be composed")
         return 1
@@ -599,10 +600,9 @@ async def run(
         f"   {HISTORIES[-1][1]} / {HISTORIES[0][1]}: {ratio:.2f}x "
         f"({'flat' if flat else 'NOT flat'}: the bound is {FLAT}x)"
     )
-    failed = {label: problems(message, sellers) for label, message in messages.items()}
     for label, found in failed.items():
         if found:
-            print(f"   the {label} digest lacks a part: {'; '.join(found)}")
+            print(f"   the {label} digest lacks a part: {'; '.join(sorted(found))}")
     longest = messages[seats[-1].label]
     texts = [plain(b.text) for b in longest.blocks if isinstance(b, Paragraph)]
     rate = next((t for t in texts if RATE.search(t)), "no rate")

@@ -348,7 +348,16 @@ class MeetingAction(Base):
     """An action agreed at a meeting: numbered per team, owned by a member, open until done."""
 
     __tablename__ = "actions"
-    __table_args__ = (UniqueConstraint("team_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "number"),
+        # Every agenda and digest reads the open ones: only those, however many were done.
+        Index(
+            "ix_actions_team_id_open",
+            "team_id",
+            sqlite_where=text("done_at IS NULL"),
+            postgresql_where=text("done_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[str] = mapped_column(String(64))

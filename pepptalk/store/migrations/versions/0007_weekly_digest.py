@@ -28,9 +28,17 @@ def upgrade() -> None:
     op.create_index("ix_wins_team_id_won_on", "wins", ["team_id", "won_on"])
     op.create_index("ix_wins_team_id_shouted_at", "wins", ["team_id", "shouted_at"])
     op.create_index("ix_deliveries_team_id_local_date", "deliveries", ["team_id", "local_date"])
+    op.create_index(
+        "ix_actions_team_id_open",
+        "actions",
+        ["team_id"],
+        sqlite_where=sa.text("done_at IS NULL"),
+        postgresql_where=sa.text("done_at IS NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_actions_team_id_open", table_name="actions")
     op.drop_index("ix_deliveries_team_id_local_date", table_name="deliveries")
     op.drop_index("ix_wins_team_id_shouted_at", table_name="wins")
     op.drop_index("ix_wins_team_id_won_on", table_name="wins")
