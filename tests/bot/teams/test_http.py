@@ -221,10 +221,10 @@ def cards_of(sent: Sent) -> list[dict[str, Any]]:
     return [a["content"] for a in sent.activity.get("attachments") or []]
 
 
-async def test_a_note_typed_in_the_chat_updates_the_morning_card_in_place(
-    open_site: TeamsSite,
-) -> None:
-    site, connector = open_site, open_site.connector
+async def anna_answers_her_morning(site: TeamsSite) -> Sent:
+    """Kari's team with Anna in it, set up in a Teams channel; Anna taps "good" on Monday's
+    check-in card. The card as it was sent."""
+    connector = site.connector
     await site.post(message(ANNA, "hi"))
     await site.post(message(KARI, "team create Oslo", channel="sales"))
     await site.post(message(KARI, "team add <at>Anna Berg</at>", channel="sales", mentions=[ANNA]))
@@ -233,6 +233,14 @@ async def test_a_note_typed_in_the_chat_updates_the_morning_card_in_place(
     [card_post] = [s for s in connector.sent if "Good morning, Anna!" in texts(cards_of(s))]
     moods = next(e for e in cards_of(card_post)[0]["body"] if e["type"] == "ActionSet")
     await site.post(message(ANNA, value=moods["actions"][3]["data"]))
+    return card_post
+
+
+async def test_a_note_typed_in_the_chat_updates_the_morning_card_in_place(
+    open_site: TeamsSite,
+) -> None:
+    site, connector = open_site, open_site.connector
+    card_post = await anna_answers_her_morning(site)
     await site.post(message(ANNA, "note Big demo at ten"))
     updates = [s for s in connector.sent if s.method == "update"]
     assert updates, "the card was updated, not sent again"
@@ -290,14 +298,7 @@ async def test_a_topic_and_the_agenda_in_teams(open_site: TeamsSite) -> None:
 
 async def test_the_digest_in_teams_carries_its_chart_in_the_card(open_site: TeamsSite) -> None:
     site, connector = open_site, open_site.connector
-    await site.post(message(ANNA, "hi"))
-    await site.post(message(KARI, "team create Oslo", channel="sales"))
-    await site.post(message(KARI, "team add <at>Anna Berg</at>", channel="sales", mentions=[ANNA]))
-    assert (await drain(site.pepptalk.services)).sent == 1  # the welcome
-    await run_job(site.pepptalk.services, "checkins", at=MONDAY_0830_OSLO)
-    [card_post] = [s for s in connector.sent if "Good morning, Anna!" in texts(cards_of(s))]
-    moods = next(e for e in cards_of(card_post)[0]["body"] if e["type"] == "ActionSet")
-    await site.post(message(ANNA, value=moods["actions"][3]["data"]))
+    await anna_answers_her_morning(site)
     await site.post(message(KARI, "digest"))
     [card] = connector.cards("1on1-29:kari")[-1:]
     [image] = [e for e in card["body"] if e["type"] == "Image"]
