@@ -208,15 +208,17 @@ class Form:
 class Reply:
     """What a handler answers to one user action.
 
-    `message` goes back to the user privately; `replace` asks the platform to update the
-    message the action came from instead of posting a new one; `form` opens a form;
-    `form_errors` keeps a submitted form open with a message per input name.
+    `message` goes back to the user; `replace` asks the platform to update the message the
+    action came from instead of posting a new one; `form` opens a form; `form_errors` keeps a
+    submitted form open with a message per input name; `private` says it is for this person's
+    eyes only, also where others could read the answer (a Teams channel).
     """
 
     message: Message | None = None
     replace: bool = False
     form: Form | None = None
     form_errors: dict[str, str] | None = None
+    private: bool = False
 
 
 def text_reply(text: Text) -> Reply:

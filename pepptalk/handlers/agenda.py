@@ -265,7 +265,9 @@ async def compose_agendas(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[i
 
 HABIT = Habit(
     name="agenda",
-    commands=(TeamCommand(("agenda",), "help.agenda", show_agenda, role=Role.LEADER),),
+    commands=(
+        TeamCommand(("agenda",), "help.agenda", show_agenda, role=Role.LEADER, private=True),
+    ),
     buttons=(
         ButtonSpec(REMOVE, by_value(read_id), remove_item, Role.LEADER, "agenda.not_found"),
         ButtonSpec(UP, by_value(read_id), move_up, Role.LEADER, "agenda.not_found"),

@@ -269,7 +269,11 @@ async def compose_checkins(
 
 HABIT = Habit(
     name="checkin",
-    commands=(TeamCommand(("checkin",), "help.checkin_seller", show_checkin, role=Role.SELLER),),
+    commands=(
+        TeamCommand(
+            ("checkin",), "help.checkin_seller", show_checkin, role=Role.SELLER, private=True
+        ),
+    ),
     buttons=(
         ButtonSpec(MOOD_ACTION, _read_tap, record_mood, Role.SELLER, "errors.bad_mood"),
         ButtonSpec(WISH_ACTION, _read_wish, record_wish, Role.SELLER),

@@ -165,7 +165,9 @@ async def compose_digests(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[i
 
 HABIT = Habit(
     name="digest",
-    commands=(TeamCommand(("digest",), "help.digest", show_digest, role=Role.LEADER),),
+    commands=(
+        TeamCommand(("digest",), "help.digest", show_digest, role=Role.LEADER, private=True),
+    ),
     jobs=(JobSpec("digests", claim_digests),),
     composers=(
         ComposerSpec(DeliveryKind.DIGEST, compose_digests),

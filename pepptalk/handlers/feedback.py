@@ -20,7 +20,7 @@ from pepptalk.handlers.habit import (
     TeamCommand,
     TeamTurn,
 )
-from pepptalk.handlers.people import find, fold, shown
+from pepptalk.handlers.people import find, fold, shown, whole_name
 from pepptalk.handlers.seen import LOG_ACTION, NUDGE_GROUP, compose_nudge, due_on, on_a_workday
 from pepptalk.store.models import Member
 
@@ -125,11 +125,20 @@ async def _save(
     )
 
 
+async def _whole_name(turn: TeamTurn, line: CommandLine) -> tuple[Member, int] | None:
+    """A seller's full name typed as plain words, when the first word is no mention."""
+    first = line.mention(0)
+    if first is None or first.user_id is not None:
+        return None
+    return whole_name(await turn.uow.teams.sellers(turn.team.id), line.args)
+
+
 async def log_feedback(*, turn: TeamTurn, line: CommandLine) -> Reply:
     """`feedback @seller [kind] [note]`: log it, or open the form when no kind is given."""
     copy = turn.copy
-    seller = await _seller(turn, line.mention(0))
-    rest = line.rest(1)
+    named = await _whole_name(turn, line)
+    seller = named[0] if named else await _seller(turn, line.mention(0))
+    rest = line.rest(named[1] if named else 1)
     first, _, after = rest.partition(" ")
     kind = kind_words().get(fold(first))
     note = after.strip() if kind else rest
@@ -194,8 +203,8 @@ async def set_cadence(*, turn: TeamTurn, line: CommandLine) -> Reply:
 HABIT = Habit(
     name="feedback",
     commands=(
-        TeamCommand(("feedback",), "help.feedback", log_feedback, role=Role.LEADER),
-        TeamCommand(("cadence",), "help.cadence", set_cadence, role=Role.LEADER),
+        TeamCommand(("feedback",), "help.feedback", log_feedback, role=Role.LEADER, private=True),
+        TeamCommand(("cadence",), "help.cadence", set_cadence, role=Role.LEADER, private=True),
     ),
     buttons=(
         ButtonSpec(

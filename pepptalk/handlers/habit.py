@@ -182,13 +182,15 @@ class OpenCommand:
 
 @dataclass(frozen=True)
 class TeamCommand:
-    """A command for team members; `role` narrows it, `refusal` is the prompt key when refused."""
+    """A command for team members; `role` narrows it, `refusal` is the prompt key when refused,
+    `private` marks an answer for the asker's eyes only (a seller's mood, a leader's views)."""
 
     words: tuple[str, ...]
     help: str
     run: TeamHandler
     role: Role | None = None
     refusal: str = ""
+    private: bool = False
 
 
 AnyCommand = OpenCommand | TeamCommand

@@ -303,5 +303,9 @@ def api_copy() -> Copy:
 
 HABIT = Habit(
     name="metrics",
-    commands=(TeamCommand(("team", "token"), "help.team_token", new_token, role=Role.LEADER),),
+    commands=(
+        TeamCommand(
+            ("team", "token"), "help.team_token", new_token, role=Role.LEADER, private=True
+        ),
+    ),
 )

@@ -123,7 +123,7 @@ async def add_note(*, turn: TeamTurn, line: CommandLine) -> Reply:
 
 HABIT = Habit(
     name="notes",
-    commands=(TeamCommand(("note",), "help.note", add_note, role=Role.SELLER),),
+    commands=(TeamCommand(("note",), "help.note", add_note, role=Role.SELLER, private=True),),
     buttons=(ButtonSpec(NOTE_ACTION, by_value(day_of), open_note_form),),
     forms=(FormSpec(NOTE_FORM, day_of, submit_note_form),),
     on_text=add_note,

@@ -46,6 +46,18 @@ def find(members: Sequence[Member], mention: Mention) -> Member | None:
     return named(members, mention.raw)
 
 
+def whole_name(members: Sequence[Member], words: Sequence[str]) -> tuple[Member, int] | None:
+    """A member named by their whole name typed as several words ("Megan Bowen coaching …"),
+    and how many words the name took: the longest run that is exactly one member's full name.
+    A Teams 1:1 chat has no @mentions, so a name with a space arrives as plain words."""
+    for count in range(min(len(words), 4), 1, -1):
+        wanted = fold(" ".join(words[:count]))
+        matches = [m for m in members if fold(m.display_name) == wanted]
+        if len(matches) == 1:
+            return matches[0], count
+    return None
+
+
 def shown(mention: Mention, *, unnamed: str) -> str:
     """How to name what was typed in a reply: a name, never markup or an internal id
     (`unnamed` when a mention carried no name)."""

@@ -245,7 +245,7 @@ async def snooze_seller(*, turn: TeamTurn, target: int) -> Reply:
 
 HABIT = Habit(
     name="seen",
-    commands=(TeamCommand(("seen",), "help.seen", show_seen, role=Role.LEADER),),
+    commands=(TeamCommand(("seen",), "help.seen", show_seen, role=Role.LEADER, private=True),),
     buttons=(
         ButtonSpec(SNOOZE, by_value(read_id), snooze_seller, Role.LEADER, "feedback.seller_gone"),
     ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -62,8 +63,11 @@ class Habits:
     async def direct_message(self, actor: Actor, text: str) -> Reply:
         """Words written straight to Pepptalk: a command when they start like one, else today's
         note (or whatever the habit that owns plain text makes of them)."""
-        words = tokens(text.strip().removeprefix("/pepptalk").strip())
-        if not words or words[0].lower() in self.registry.verbs | {"help"}:
+        said = text.strip()
+        words = tokens(said.removeprefix("/pepptalk").strip())
+        # Written as a command ("/pepptalk …") it is one, even a word Pepptalk does not know.
+        explicit = said.startswith("/pepptalk")
+        if not words or explicit or words[0].lower() in self.registry.verbs | {"help"}:
             return await self.command(actor, " ".join(words))
         return await self._guarded(actor, "a direct message", lambda turn: self._text(turn, text))
 
@@ -121,6 +125,13 @@ class Habits:
 
         return await self._guarded(actor, "a metrics file", use)
 
+    async def copy_of(self, actor: Actor) -> Copy:
+        """The words of the person's team (English for someone in no team), for what an adapter
+        says on its own."""
+        async with self.database.uow() as uow:
+            seat = await uow.teams.membership(actor.workspace_id, actor.user_id)
+        return copy_for(seat.team.language if seat else "en")
+
     async def update_profile(self, workspace_id: str, profile: UserProfile) -> None:
         """Keep a person's name and time zone as their platform reports them."""
         async with self.database.uow() as uow:
@@ -176,7 +187,9 @@ class Habits:
         if not fitting:
             refused = next(c for c in matches if isinstance(c, TeamCommand))
             return _refusal(copy, refused.role, refused.refusal)
-        return await fitting[0].run(turn=team_turn, line=line)
+        chosen = fitting[0]
+        reply = await chosen.run(turn=team_turn, line=line)
+        return replace(reply, private=True) if chosen.private else reply
 
     async def _text(self, turn: Turn, text: str) -> Reply:
         team_turn = _team_turn(turn)

@@ -205,7 +205,11 @@ async def compose_late_lows(
 
 HABIT = Habit(
     name="summary",
-    commands=(TeamCommand(("checkin",), "help.checkin_leader", show_summary, role=Role.LEADER),),
+    commands=(
+        TeamCommand(
+            ("checkin",), "help.checkin_leader", show_summary, role=Role.LEADER, private=True
+        ),
+    ),
     jobs=(JobSpec("summaries", claim_summaries),),
     composers=(
         ComposerSpec(DeliveryKind.SUMMARY, compose_summaries),

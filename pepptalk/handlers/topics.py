@@ -122,9 +122,14 @@ HABIT = Habit(
     name="topics",
     commands=(
         TeamCommand(
-            ("topic",), "help.topic", propose_topic, role=Role.SELLER, refusal="topics.leader_hint"
+            ("topic",),
+            "help.topic",
+            propose_topic,
+            role=Role.SELLER,
+            refusal="topics.leader_hint",
+            private=True,
         ),
-        TeamCommand(("topics",), "help.topics", list_topics),
+        TeamCommand(("topics",), "help.topics", list_topics, private=True),
     ),
     buttons=(
         ButtonSpec(FOR_ACTION, _read_placement, place_topic, Role.SELLER, "topics.not_found"),

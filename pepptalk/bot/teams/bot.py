@@ -23,10 +23,13 @@ from pepptalk.bot.teams.references import (
 from pepptalk.bot.teams.render import BUTTON, form_values, render_form_card, submitted
 from pepptalk.core.calendar import parse_timezone
 from pepptalk.core.mentions import channel_mention, user_mention
-from pepptalk.core.messages import Message, Paragraph, Reply
-from pepptalk.core.ports import Actor, Press, Submission, UserProfile
+from pepptalk.core.messages import Button, Buttons, Message, Paragraph, Reply, Style, plain
+from pepptalk.core.ports import Actor, DeliveryError, Press, Submission, UserProfile
+from pepptalk.handlers.grammar import COMMAND_MAX
 
 log = logging.getLogger(__name__)
+# The button that runs a command in the 1:1 chat (never a habit's: handled here).
+RUN_HERE = "teams_run_here"
 _SET_CHANNEL = re.compile(r"^team\s+set\s+channel\s*$", re.IGNORECASE)
 
 
@@ -56,8 +59,18 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         habits = self.services.habits
         data = submitted(activity.value)
         source: str | None = None
-        if data is None:
-            reply = await habits.command(actor, await self._command_text(turn_context, actor))
+        if data is not None and data.get("action") == RUN_HERE:
+            # "Open it here", from an answer moved out of a channel: the command, in the 1:1 chat.
+            reply = await habits.command(actor, str(data.get("value", "")))
+        elif data is None:
+            text = await self._command_text(turn_context, actor)
+            # In the 1:1 chat, as in a Slack DM, words that are no command are the day's note.
+            personal = _prefix(activity) == ""
+            read = habits.direct_message if personal else habits.command
+            reply = await read(actor, text)
+            if reply.private and not personal:
+                await self._show_privately(turn_context, actor, text, reply)
+                return
         elif data["pepptalk"] == BUTTON:
             press = Press(
                 action=str(data.get("action", "")),
@@ -83,10 +96,11 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         await turn_context.send_activity(card_activity(message, prefix=_prefix(activity)))
 
     async def _command_text(self, turn_context: TurnContext, actor: Actor) -> str:
-        """The words after the bot's mention, with people's mentions as <@id|name>."""
+        """The words after the bot's mention, with people's mentions as <@id|name>. In the 1:1
+        chat a leading "/pepptalk" stays: it marks the words as a command, not a note."""
         activity = turn_context.activity
-        text = activity.text or ""
-        for teams_id, name, written in _mentions(activity):
+        text, mentions = _merged(activity.text or "", _mentions(activity))
+        for teams_id, name, written in mentions:
             if activity.recipient is not None and teams_id == activity.recipient.id:
                 # "@Pepptalk team add …" in a channel: the bot's name is not part of the command.
                 text = text.replace(written, " ")
@@ -109,8 +123,10 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                     now=self.services.clock(),
                 )
             text = text.replace(written, user_mention(aad_id, name or aad_id))
-        text = text.strip().removeprefix("/pepptalk").strip()
+        text = text.strip()
         channel = channel_of(activity)
+        if channel:
+            text = text.removeprefix("/pepptalk").strip()
         if channel and _SET_CHANNEL.match(text):
             # Teams has no way to name a channel in a message: "team set channel" means this one.
             data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
@@ -126,6 +142,35 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             log.info("could not look up %s in the roster: %r", teams_id, error)
             return teams_id
         return str(getattr(member, "aad_object_id", None) or teams_id)
+
+    async def _show_privately(
+        self, turn_context: TurnContext, actor: Actor, text: str, reply: Reply
+    ) -> None:
+        """An answer for one person, asked for in a channel: it goes to their 1:1 chat with
+        Pepptalk (a form, as a button that opens it there), and the channel hears only that."""
+        copy = await self.services.habits.copy_of(actor)
+        if reply.form is not None or reply.message is None:
+            said = copy("private.continue_here")
+            button = Button(copy("private.open_here"), RUN_HERE, text[:COMMAND_MAX], Style.PRIMARY)
+            message = Message(said, (Paragraph(said), Buttons("private", (button,))))
+        else:
+            message = reply.message
+        try:
+            await self.services.chat.send_direct(
+                platform=PLATFORM,
+                workspace_id=actor.workspace_id,
+                user_id=actor.user_id,
+                message=message,
+            )
+        except Exception as error:  # noqa: BLE001 - any failure here means: say so in the channel
+            reason = error.reason if isinstance(error, DeliveryError) else repr(error)[:200]
+            log.info("could not reach %s in a 1:1 chat: %s", actor.user_id, reason)
+            notice = copy.text("private.no_one_to_one")
+        else:
+            notice = copy.text("private.sent")
+        await turn_context.send_activity(
+            card_activity(Message(plain(notice), (Paragraph(notice),)), prefix=CHANNEL_PREFIX)
+        )
 
     async def _show(
         self, turn_context: TurnContext, reply: Reply, source: str | None = None
@@ -189,3 +234,23 @@ def _mentions(activity: Activity) -> list[tuple[str, str, str]]:
         if isinstance(mentioned, dict) and mentioned.get("id") and written:
             found.append((str(mentioned["id"]), str(mentioned.get("name") or ""), written))
     return found
+
+
+def _merged(
+    text: str, mentions: list[tuple[str, str, str]]
+) -> tuple[str, list[tuple[str, str, str]]]:
+    """One mention per person: Teams may send "<at>Megan</at> <at>Bowen</at>" as two entities
+    with the same id; written side by side, they become one, with the whole name."""
+    merged: list[tuple[str, str, str]] = []
+    for teams_id, name, written in mentions:
+        if merged and merged[-1][0] == teams_id:
+            last_id, last_name, last_written = merged[-1]
+            together = re.compile(re.escape(last_written) + r"\s*" + re.escape(written))
+            found = together.search(text)
+            if found is not None:
+                whole = f"{last_name} {name}".strip()
+                text = text[: found.start()] + f"<at>{whole}</at>" + text[found.end() :]
+                merged[-1] = (last_id, whole, f"<at>{whole}</at>")
+                continue
+        merged.append((teams_id, name, written))
+    return text, merged

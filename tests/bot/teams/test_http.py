@@ -3,89 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
-from botbuilder.schema import Activity
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from pepptalk.bot.app import Pepptalk, create_app
-from pepptalk.bot.config import Settings
 from pepptalk.bot.jobs import drain, run_job
 from tests.bot.teams.activities import installed, message, person
 from tests.bot.teams.cards import card_problems
-from tests.fakes.clock import FakeClock
-from tests.fakes.serving import served
-from tests.fakes.teams_connector import FakeConnector, FakeOpenId, Sent
+from tests.bot.teams.site import MONDAY_0830_OSLO, TeamsSite, cards_of, teams_site, texts
+from tests.fakes.teams_connector import FakeOpenId, Sent
 from tests.stored import membership
 
-MONDAY_0830_OSLO = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
 KARI, ANNA, BJORN = person("Kari Nordmann"), person("Anna Berg"), person("Bjørn Lie")
-
-
-class TeamsSite:
-    def __init__(self, pepptalk: Pepptalk, url: str, connector: FakeConnector) -> None:
-        self.pepptalk, self.url, self.connector = pepptalk, url, connector
-        self.http = aiohttp.ClientSession()
-
-    async def post(
-        self, activity: Activity | dict[str, Any] | str, token: str | None = None
-    ) -> int:
-        headers = {"Content-Type": "application/json"}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        if isinstance(activity, Activity):
-            activity.service_url = self.connector.url
-            body: Any = activity.serialize()
-            # msrest drops an entity's extra fields on serialize; send them as Teams does.
-            body["entities"] = [
-                {"type": e.type, **(e.additional_properties or {})} for e in activity.entities or []
-            ]
-        else:
-            body = activity
-        kwargs = {"data": body} if isinstance(body, str) else {"json": body}
-        async with self.http.post(
-            f"{self.url}/api/messages", headers=headers, **kwargs
-        ) as response:
-            await response.read()
-            return response.status
-
-
-@asynccontextmanager
-async def teams_site(tmp_path: Path, **settings: Any) -> AsyncIterator[TeamsSite]:
-    connector = await FakeConnector().start()
-    pepptalk = await create_app(
-        Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'p.db'}", **settings),
-        clock=FakeClock(MONDAY_0830_OSLO),
-    )
-    try:
-        async with served(pepptalk.web) as url:
-            harness = TeamsSite(pepptalk, url, connector)
-            try:
-                yield harness
-            finally:
-                await harness.http.close()
-    finally:
-        await pepptalk.close()
-        await connector.stop()
-
-
-@pytest.fixture
-async def open_site(tmp_path: Path) -> AsyncIterator[TeamsSite]:
-    """Authentication off: an empty MICROSOFT_APP_ID, as for local use with the emulator."""
-    async with teams_site(tmp_path, microsoft_app_id="") as site:
-        yield site
-
-
-def texts(cards: list[dict[str, Any]]) -> str:
-    import json
-
-    return json.dumps(cards, ensure_ascii=False).replace("\\\\", "")
 
 
 async def test_a_team_set_up_in_teams_gets_its_checkins_proactively(open_site: TeamsSite) -> None:
@@ -214,11 +145,6 @@ async def test_a_win_becomes_a_shout_out_in_the_teams_channel(open_site: TeamsSi
     assert "Shout-out to Anna Berg: Booked a demo with Nordvik" in texts(posted)
     for card in connector.cards():
         assert card_problems(card) == []
-
-
-def cards_of(sent: Sent) -> list[dict[str, Any]]:
-    """The cards one call to the connector carried."""
-    return [a["content"] for a in sent.activity.get("attachments") or []]
 
 
 async def anna_answers_her_morning(site: TeamsSite) -> Sent:
