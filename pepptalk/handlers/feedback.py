@@ -3,6 +3,7 @@ seller's cadence."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from functools import cache
 
@@ -67,7 +68,9 @@ async def _seller(turn: TeamTurn, mention: Mention | None) -> Member:
 
 def feedback_form(copy: Copy, seller: Member, *, note: str = "", from_nudge: bool = False) -> Form:
     """The form to log a talk with one seller: the kind is chosen, never guessed."""
-    context = f"{seller.id}:{_FROM_NUDGE}" if from_nudge else str(seller.id)
+    # The last part tells this opening of the form from the next: each can be saved once.
+    origin = _FROM_NUDGE if from_nudge else "talk"
+    context = f"{seller.id}:{origin}:{secrets.token_hex(4)}"
     return Form(
         action=FORM,
         title=copy("feedback.form_title"),
@@ -163,7 +166,8 @@ async def open_feedback_form(*, turn: TeamTurn, target: TalkTarget) -> Reply:
 
 
 def _read_form(context: str) -> TalkTarget | None:
-    member, _, origin = context.partition(":")
+    member, _, rest = context.partition(":")
+    origin = rest.partition(":")[0]
     member_id = read_id(member)
     return TalkTarget(member_id, origin == _FROM_NUDGE) if member_id is not None else None
 
@@ -211,5 +215,9 @@ HABIT = Habit(
             LOG_ACTION, _read_log_button, open_feedback_form, Role.LEADER, "feedback.seller_gone"
         ),
     ),
-    forms=(FormSpec(FORM, _read_form, submit_feedback_form, Role.LEADER, "feedback.seller_gone"),),
+    forms=(
+        FormSpec(
+            FORM, _read_form, submit_feedback_form, Role.LEADER, "feedback.seller_gone", once=True
+        ),
+    ),
 )

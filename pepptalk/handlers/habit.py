@@ -217,6 +217,9 @@ class FormSpec(Generic[T]):
     run: FormHandler[T]
     role: Role | None = None
     unreadable: str = "errors.unknown_action"
+    # Saved once per opening (its context carries what tells one opening from the next): a
+    # second Save of the same form, a double tap or a stale card, stores nothing more.
+    once: bool = False
 
 
 def by_value(read: Callable[[str], T | None]) -> Callable[[Press], T | None]:

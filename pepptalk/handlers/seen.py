@@ -45,6 +45,8 @@ SNOOZE = "feedback_snooze"
 NUDGE_GROUP = "nudge"
 # The nudge follows the summary by a few minutes, so the two arrive in that order.
 NUDGE_AFTER_SUMMARY = timedelta(minutes=5)
+# Slack takes 25 buttons a row; a team larger than this logs the rest with `feedback`.
+SEEN_BUTTONS = 20
 # A new seller's first talk is due within their first days on the team.
 FIRST_TALK_WITHIN = timedelta(days=3)
 
@@ -148,7 +150,8 @@ async def show_seen(*, turn: TeamTurn, line: CommandLine) -> Reply:
         return (not _started_low(mornings.get(m.id)), due_on(m, last.get(m.id)), m.display_name)
 
     pairs = []
-    for seller in sorted(sellers, key=order):
+    ordered = sorted(sellers, key=order)
+    for seller in ordered:
         line_text = seen_line(
             copy, team, seller, last.get(seller.id), today, this_morning=mornings.get(seller.id)
         )
@@ -159,9 +162,15 @@ async def show_seen(*, turn: TeamTurn, line: CommandLine) -> Reply:
             else copy("wins.no_shout")
         )
         pairs.append((seller.display_name, f"{line_text} · {praise}"))
+    # One tap to log a talk with anyone on the list, in the same order; each button says whose.
+    log_buttons = tuple(
+        Button(copy("feedback.log_for", name=s.display_name), LOG_ACTION, str(s.id))
+        for s in ordered[:SEEN_BUTTONS]
+    )
     blocks = (
         Heading(copy("feedback.seen_title")),
         Fields(tuple(pairs)),
+        Buttons(group="seen", buttons=log_buttons),
         Note(copy.text("feedback.seen_hint")),
     )
     return Reply(message=Message(summary=copy("feedback.seen_title"), blocks=blocks))

@@ -223,4 +223,14 @@ class Habits:
             return text_reply(turn.copy.text(spec.unreadable))
         if spec.role not in (None, team_turn.member.role):
             return _refusal(turn.copy, spec.role)
-        return await spec.run(turn=team_turn, target=target, values=submission.values)
+        reply = await spec.run(turn=team_turn, target=target, values=submission.values)
+        if spec.once and not reply.form_errors:
+            fresh = await turn.uow.events.remember(
+                event_id=f"form:{submission.action}:{submission.context}"[:128],
+                workspace_id=turn.actor.workspace_id,
+                now=turn.now,
+            )
+            if not fresh:
+                # Saved already: what this save wrote is undone with the rest of the turn.
+                raise Abandon(text_reply(turn.copy.text("errors.form_saved_already")))
+        return reply

@@ -64,7 +64,7 @@ async def test_without_a_kind_the_form_opens_with_the_note_and_saves(team: Team)
 async def test_the_log_feedback_button_opens_the_form_for_that_seller(team: Team) -> None:
     anna = await seller_id(team, "UANNA")
     reply = await team.press("ULEAD", LOG_ACTION, anna, group="g")
-    assert reply.form is not None and reply.form.context == anna
+    assert reply.form is not None and reply.form.context.startswith(f"{anna}:talk:")
     refused = await team.press("UBJORN", LOG_ACTION, anna, group="g")
     assert "Only a team leader" in words(refused)
 
@@ -153,3 +153,23 @@ async def test_logging_from_the_nudge_updates_the_nudge_in_place(team: Team) -> 
     assert form is not None
     done = await team.submit("ULEAD", FORM, form.context, {"kind": "goal", "note": ""})
     assert "Everyone due today has had a talk" in words(done)
+
+
+async def test_a_form_saved_twice_stores_one_talk_and_a_new_form_another(team: Team) -> None:
+    anna = await seller_id(team, "UANNA")
+    form = (await team.press("ULEAD", LOG_ACTION, anna, group="g")).form
+    assert form is not None
+    values = {"kind": "praise", "note": "Great demo"}
+    assert "Logged: praise" in words(await team.submit("ULEAD", FORM, form.context, values))
+    again = words(await team.submit("ULEAD", FORM, form.context, values))
+    assert "That form was saved already." in again
+    second = (await team.press("ULEAD", LOG_ACTION, anna, group="g")).form
+    assert second is not None and second.context != form.context
+    assert "Logged: praise" in words(await team.submit("ULEAD", FORM, second.context, values))
+    async with team.database.uow() as uow:
+        talks = await uow.feedback.between(
+            team_id=(await team.seat("ULEAD")).team.id,
+            first=team.clock().date(),
+            last=team.clock().date(),
+        )
+    assert len(talks) == 2

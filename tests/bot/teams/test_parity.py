@@ -134,3 +134,30 @@ async def test_help_speaks_teams(open_site: TeamsSite) -> None:
     await open_site.post(message(KARI, "help", channel="sales"))
     in_channel = texts(open_site.connector.cards("sales")[-1:])
     assert "@Pepptalk seen" in in_channel and "/pepptalk" not in in_channel, in_channel
+
+
+async def test_seen_offers_log_feedback_and_a_double_save_stores_one_talk(
+    open_site: TeamsSite,
+) -> None:
+    await team_with_megan(open_site)
+    await open_site.post(message(KARI, "seen"))
+    [card] = open_site.connector.cards(KARI_1ON1)[-1:]
+    actions = {
+        action["title"]: action["data"]
+        for element in card["body"]
+        if element["type"] == "ActionSet"
+        for action in element["actions"]
+    }
+    assert "Log feedback: Megan Bowen" in actions, actions
+    await open_site.post(message(KARI, value=actions["Log feedback: Megan Bowen"]))
+    [form] = open_site.connector.cards(KARI_1ON1)[-1:]
+    save = {**form["actions"][0]["data"], "kind": "praise", "note": "Great demo"}
+    await open_site.post(message(KARI, value=save, reply_to_id="form-9"))
+    await open_site.post(message(KARI, value=save, reply_to_id="form-9"))
+    async with open_site.pepptalk.database.uow() as uow:
+        from sqlalchemy import func, select
+
+        from pepptalk.store.models import Feedback
+
+        talks = await uow.session.scalar(select(func.count()).select_from(Feedback))
+    assert talks == 1
