@@ -99,6 +99,9 @@ class Button:
     value: str
     style: Style = Style.DEFAULT
     selected: bool = False
+    # What a screen reader says when the label alone does not say whose it is ("Log feedback:
+    # Anna Berg" for a "Log feedback" beside her name).
+    reader: str = ""
 
 
 @dataclass(frozen=True)

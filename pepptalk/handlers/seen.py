@@ -129,8 +129,19 @@ def talk_buttons(copy: Copy, group: str, seller: Member) -> Buttons:
     return Buttons(
         group=group,
         buttons=(
-            Button(copy("feedback.log_button"), LOG_ACTION, str(seller.id), Style.PRIMARY),
-            Button(copy("feedback.snooze_button"), SNOOZE, str(seller.id)),
+            Button(
+                copy("feedback.log_button"),
+                LOG_ACTION,
+                str(seller.id),
+                Style.PRIMARY,
+                reader=copy("feedback.log_for", name=seller.display_name),
+            ),
+            Button(
+                copy("feedback.snooze_button"),
+                SNOOZE,
+                str(seller.id),
+                reader=copy("feedback.snooze_for", name=seller.display_name),
+            ),
         ),
     )
 
@@ -201,13 +212,14 @@ async def compose_nudge(
         Paragraph(copy("feedback.nudge_intro")),
     ]
     for seller in due:
+        # The name as a field's label: set apart (bold) on every platform.
         if seller.id in done:
-            blocks.append(Paragraph(f"{seller.display_name}: {done[seller.id]}"))
+            blocks.append(Fields(((seller.display_name, done[seller.id]),)))
             continue
         line = seen_line(
             copy, team, seller, last.get(seller.id), day, this_morning=mornings.get(seller.id)
         )
-        blocks.append(Paragraph(f"{seller.display_name}: {line}"))
+        blocks.append(Fields(((seller.display_name, line),)))
         blocks.append(talk_buttons(copy, f"{NUDGE_GROUP}:{seller.id}", seller))
     return Message(summary=copy("feedback.nudge_title"), blocks=tuple(blocks))
 

@@ -159,7 +159,7 @@ async def test_a_form_saved_twice_stores_one_talk_and_a_new_form_another(team: T
     anna = await seller_id(team, "UANNA")
     form = (await team.press("ULEAD", LOG_ACTION, anna, group="g")).form
     assert form is not None
-    values = {"kind": "praise", "note": "Great demo"}
+    values: dict[str, str | bool] = {"kind": "praise", "note": "Great demo"}
     assert "Logged: praise" in words(await team.submit("ULEAD", FORM, form.context, values))
     again = words(await team.submit("ULEAD", FORM, form.context, values))
     assert "That form was saved already." in again

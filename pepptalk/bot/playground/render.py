@@ -57,6 +57,8 @@ def _buttons(row: Buttons, *, context: dict[str, object]) -> str:
         if button.style is Style.DANGER:
             classes.append("danger")
         pressed = ' aria-pressed="true"' if button.selected else ""
+        if button.reader:
+            pressed += f' aria-label="{escape(button.reader)}"'
         forms.append(
             '<form method="post" action="/playground/action" class="inline">'
             + hidden(**context, action=button.action, group=row.group, value=button.value)

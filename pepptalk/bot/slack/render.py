@@ -27,6 +27,7 @@ from pepptalk.core.messages import (
 
 # Block Kit's limits (https://api.slack.com/reference/block-kit).
 MAX_BLOCKS = 50
+MAX_ACCESSIBILITY_LABEL = 75
 MAX_SECTION_TEXT = 3000
 MAX_FIELD_TEXT = 2000
 MAX_FIELDS = 10
@@ -82,6 +83,8 @@ def _button(button: Button, action_id: str) -> Json:
     }
     if button.style is not Style.DEFAULT:
         element["style"] = button.style.value
+    if button.reader:
+        element["accessibility_label"] = button.reader[:MAX_ACCESSIBILITY_LABEL]
     return element
 
 

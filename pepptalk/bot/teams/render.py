@@ -85,6 +85,8 @@ def _buttons(row: Buttons) -> Json:
         style = _action_style(button.style, button.selected)
         if style:
             action["style"] = style
+        if button.reader:
+            action["tooltip"] = button.reader
         actions.append(action)
     return {"type": "ActionSet", "actions": actions}
 
