@@ -7,6 +7,7 @@ import re
 from typing import Any, assert_never
 
 from pepptalk.core.messages import (
+    Button,
     Buttons,
     Chart,
     Checkbox,
@@ -32,6 +33,10 @@ VERSION = "1.5"
 KIND = "pepptalk"
 BUTTON = "button"
 FORM = "form"
+# A row of this many buttons or more is laid out as tappable columns.
+COLUMNS_FROM = 4
+# ...when every label is this short (a long one would wrap into a tall, narrow column).
+SHORT_LABEL = 12
 _MARKDOWN = re.compile(r"([\\*_\[\]()#>`~])")
 
 
@@ -69,26 +74,56 @@ def _action_style(style: Style, selected: bool) -> str | None:
     return None
 
 
-def _buttons(row: Buttons) -> Json:
-    actions = []
+def _action(row: Buttons, button: Button) -> Json:
+    action: Json = {
+        "type": "Action.Submit",
+        "title": button.label,
+        "data": {
+            KIND: BUTTON,
+            "action": button.action,
+            "group": row.group,
+            "value": button.value,
+        },
+    }
+    style = _action_style(button.style, button.selected)
+    if style:
+        action["style"] = style
+    if button.reader:
+        action["tooltip"] = button.reader
+    return action
+
+
+def _columns(row: Buttons) -> Json:
+    """Many short choices (the five moods) as tappable columns whose words wrap: an ActionSet
+    cuts each title to one line, which at phone width leaves "😣 R…"."""
+    columns = []
     for button in row.buttons:
-        action: Json = {
-            "type": "Action.Submit",
-            "title": button.label,
-            "data": {
-                KIND: BUTTON,
-                "action": button.action,
-                "group": row.group,
-                "value": button.value,
-            },
+        words: Json = {
+            "type": "TextBlock",
+            "text": escape(button.label),
+            "wrap": True,
+            "horizontalAlignment": "Center",
         }
-        style = _action_style(button.style, button.selected)
-        if style:
-            action["style"] = style
-        if button.reader:
-            action["tooltip"] = button.reader
-        actions.append(action)
-    return {"type": "ActionSet", "actions": actions}
+        if button.selected:
+            words["weight"] = "Bolder"
+        columns.append(
+            {
+                "type": "Column",
+                "width": "stretch",
+                "style": "accent" if button.selected else "emphasis",
+                "spacing": "Small",
+                "selectAction": _action(row, button),
+                "items": [words],
+            }
+        )
+    return {"type": "ColumnSet", "columns": columns}
+
+
+def _buttons(row: Buttons) -> Json:
+    short = all(len(b.label) <= SHORT_LABEL for b in row.buttons)
+    if short and len(row.buttons) >= COLUMNS_FROM:
+        return _columns(row)
+    return {"type": "ActionSet", "actions": [_action(row, b) for b in row.buttons]}
 
 
 def render_card(message: Message, *, prefix: str = "") -> Json:

@@ -107,3 +107,12 @@ def test_commands_in_text_are_shown_as_slack_users_type_them() -> None:
     )
     text = body["blocks"][0]["text"]["text"]
     assert text == 'I don\'t know "&lt;x&gt;". Try `/pepptalk help` to see what you can do.'
+
+
+def test_a_button_says_whose_it_is_to_a_screen_reader() -> None:
+    from pepptalk.bot.slack.render import render_blocks
+    from pepptalk.core.messages import Button, Buttons, Message
+
+    row = Buttons("nudge:7", (Button("Log feedback", "feedback_log", "7", reader="Log: Anna"),))
+    [block] = render_blocks(Message("s", (row,)))
+    assert block["elements"][0]["accessibility_label"] == "Log: Anna"

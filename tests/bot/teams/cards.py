@@ -32,3 +32,25 @@ def card_problems(card: dict[str, Any]) -> list[str]:
     if validator is None:
         return []
     return [error.message for error in validator.iter_errors(card)]
+
+
+def taps(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every tappable thing on a card, in reading order: ActionSet buttons and tappable columns
+    (the data Teams sends back when one is tapped, with the action's title or the column's
+    words as `title`)."""
+    found: list[dict[str, Any]] = []
+
+    def visit(element: dict[str, Any]) -> None:
+        if element.get("type") == "ActionSet":
+            found.extend(element["actions"])
+        for column in element.get("columns") or []:
+            action = column.get("selectAction")
+            if action is not None:
+                words = " ".join(i.get("text", "") for i in column.get("items") or [])
+                found.append({**action, "title": action.get("title") or words})
+            for item in column.get("items") or []:
+                visit(item)
+
+    for element in card.get("body") or []:
+        visit(element)
+    return found

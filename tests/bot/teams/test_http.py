@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pepptalk.bot.jobs import drain, run_job
 from tests.bot.teams.activities import installed, message, person
-from tests.bot.teams.cards import card_problems
+from tests.bot.teams.cards import card_problems, taps
 from tests.bot.teams.site import MONDAY_0830_OSLO, TeamsSite, cards_of, teams_site, texts
 from tests.fakes.teams_connector import FakeOpenId, Sent
 from tests.stored import membership
@@ -133,12 +133,7 @@ async def test_a_win_becomes_a_shout_out_in_the_teams_channel(open_site: TeamsSi
     report = await run_job(site.pepptalk.services, "checkins", at=MONDAY_0830_OSLO)
     assert report.drain.sent >= 2
     win_card = next(c for c in connector.cards("1on1-29:kari") if "logged a win" in texts([c]))
-    shout = next(
-        action["data"]
-        for element in win_card["body"]
-        if element["type"] == "ActionSet"
-        for action in element["actions"]
-    )
+    shout = taps(win_card)[0]["data"]
     before = len(connector.cards("sales"))
     await site.post(message(KARI, value=shout))
     posted = connector.cards("sales")[before:]
@@ -157,8 +152,7 @@ async def anna_answers_her_morning(site: TeamsSite) -> Sent:
     assert (await drain(site.pepptalk.services)).sent == 1  # the welcome
     await run_job(site.pepptalk.services, "checkins", at=MONDAY_0830_OSLO)
     [card_post] = [s for s in connector.sent if "Good morning, Anna!" in texts(cards_of(s))]
-    moods = next(e for e in cards_of(card_post)[0]["body"] if e["type"] == "ActionSet")
-    await site.post(message(ANNA, value=moods["actions"][3]["data"]))
+    await site.post(message(ANNA, value=taps(cards_of(card_post)[0])[3]["data"]))
     return card_post
 
 
@@ -179,13 +173,7 @@ async def test_a_note_typed_in_the_chat_updates_the_morning_card_in_place(
 
 def actions_of(cards: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Every button on the cards by its title, as the data Teams sends back when tapped."""
-    return {
-        action["title"]: action["data"]
-        for card in cards
-        for element in card["body"]
-        if element["type"] == "ActionSet"
-        for action in element["actions"]
-    } | {
+    return {action["title"]: action["data"] for card in cards for action in taps(card)} | {
         action["title"]: action.get("data", {})
         for card in cards
         for action in card.get("actions", [])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pepptalk.bot.jobs import run_job
 from tests.bot.teams.activities import _entity, message, person
+from tests.bot.teams.cards import taps
 from tests.bot.teams.site import MONDAY_0830_OSLO, TeamsSite, cards_of, texts
 
 KARI, MEGAN = person("Kari Nordmann"), person("Megan Bowen")
@@ -87,12 +88,7 @@ async def test_feedback_typed_in_a_channel_is_answered_in_the_one_to_one_chat(
     )
     [offer] = open_site.connector.cards(KARI_1ON1)[-1:]
     assert "this part is just for you" in texts([offer])
-    button = next(
-        action["data"]
-        for element in offer["body"]
-        if element["type"] == "ActionSet"
-        for action in element["actions"]
-    )
+    button = taps(offer)[0]["data"]
     await open_site.post(message(KARI, value=button))
     [form] = open_site.connector.cards(KARI_1ON1)[-1:]
     assert [b["type"] for b in form["body"] if b["type"].startswith("Input")] == [
@@ -116,8 +112,7 @@ async def test_free_text_in_the_one_to_one_chat_is_the_days_note(open_site: Team
     await team_with_megan(open_site)
     await run_job(open_site.pepptalk.services, "checkins", at=MONDAY_0830_OSLO)
     [card] = [s for s in open_site.connector.sent if "Good morning, Megan!" in texts(cards_of(s))]
-    moods = next(e for e in cards_of(card)[0]["body"] if e["type"] == "ActionSet")
-    await open_site.post(message(MEGAN, value=moods["actions"][2]["data"]))
+    await open_site.post(message(MEGAN, value=taps(cards_of(card)[0])[2]["data"]))
     await open_site.post(message(MEGAN, "Tired today, slept badly"))
     said = texts(open_site.connector.cards(MEGAN_1ON1))
     assert "don't know" not in said
@@ -142,12 +137,7 @@ async def test_seen_offers_log_feedback_and_a_double_save_stores_one_talk(
     await team_with_megan(open_site)
     await open_site.post(message(KARI, "seen"))
     [card] = open_site.connector.cards(KARI_1ON1)[-1:]
-    actions = {
-        action["title"]: action["data"]
-        for element in card["body"]
-        if element["type"] == "ActionSet"
-        for action in element["actions"]
-    }
+    actions = {action["title"]: action["data"] for action in taps(card)}
     assert "Log feedback: Megan Bowen" in actions, actions
     await open_site.post(message(KARI, value=actions["Log feedback: Megan Bowen"]))
     [form] = open_site.connector.cards(KARI_1ON1)[-1:]

@@ -128,3 +128,28 @@ def test_user_text_stays_plain_and_submits_read_back() -> None:
     )
     sent = {**form["actions"][0]["data"], "note": "true", "private": "true"}
     assert form_values(sent) == {"note": "true", "private": True}
+
+
+def test_the_moods_fit_a_phone_as_columns_and_buttons_say_whose_they_are() -> None:
+    from datetime import date
+
+    from tests.bot.teams.cards import taps
+
+    for language in ("en", "nb", "sv", "da"):
+        team = Team(name="Oslo", language=language, checkin_time="08:30")
+        member = Member(display_name="Anna Berg", role=Role.SELLER)
+        card = render_card(
+            compose_checkin(
+                team=team, member=member, day=date(2026, 11, 23), leaders=["Kari"], checkin=None
+            )
+        )
+        [moods] = [e for e in card["body"] if e["type"] == "ColumnSet"]
+        words = [c["items"][0]["text"] for c in moods["columns"]]
+        assert len(words) == 5 and all(c["items"][0]["wrap"] for c in moods["columns"])
+        copy = copy_for(language)
+        assert [w.split(" ", 1)[1] for w in words] == [copy(f"mood.{n}") for n in range(1, 6)]
+        assert [t["data"]["value"] for t in taps(card)[:5]] == ["1", "2", "3", "4", "5"]
+        assert card_problems(card) == []
+    row = Buttons("nudge:7", (Button("Log feedback", "feedback_log", "7", reader="For Anna"),))
+    [action] = taps(render_card(Message("s", (row,))))
+    assert action["title"] == "Log feedback" and action["tooltip"] == "For Anna"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pepptalk.bot.teams.references import MEMBER, PLATFORM, USER
 from tests.bot.teams.activities import TENANT, installed, message, person
+from tests.bot.teams.cards import taps
 from tests.bot.teams.turns import Turns, text_of
 from tests.stored import membership, reference
 
@@ -47,18 +48,13 @@ async def test_card_buttons_and_forms_record_the_mood_and_note(turns: Turns) -> 
     await turns.send(message(KARI, "team create Oslo"))
     await turns.send(message(KARI, "team add <at>Anna Berg</at>", channel="sales", mentions=[ANNA]))
     cards = await turns.send(message(ANNA, "checkin"))
-    moods = next(e for e in cards[0]["body"] if e["type"] == "ActionSet")
-    low = moods["actions"][1]["data"]
+    low = taps(cards[0])[1]["data"]
     cards = await turns.send(message(ANNA, value=low, reply_to_id="card-1"))
     assert "Kari Nordmann will see it before the first call" in text_of(cards)
     assert turns.adapter.updated_activities and turns.adapter.updated_activities[0].id == "card-1"
 
     note_button = next(
-        action["data"]
-        for element in cards[0]["body"]
-        if element["type"] == "ActionSet"
-        for action in element["actions"]
-        if action["data"]["action"] == "checkin_note"
+        action["data"] for action in taps(cards[0]) if action["data"]["action"] == "checkin_note"
     )
     cards = await turns.send(message(ANNA, value=note_button, reply_to_id="card-1"))
     form = cards[0]
