@@ -45,6 +45,14 @@ def channel_of(activity: Activity) -> str | None:
     return None
 
 
+def channel_post(reference: ConversationReference) -> ConversationReference:
+    """Where a new post in the channel goes: the channel itself. A message's conversation id
+    carries ";messageid=…", and posting to that id replies in that message's thread."""
+    if reference.conversation is not None and reference.conversation.id:
+        reference.conversation.id = reference.conversation.id.split(";messageid=")[0]
+    return reference
+
+
 def dump(reference: ConversationReference) -> str:
     """A reference as JSON text for the store."""
     return json.dumps(reference.serialize())
@@ -66,7 +74,7 @@ async def remember(refs: ReferenceRepository, activity: Activity, *, now: dateti
         await _save(refs, workspace, USER, person, dump(reference), now)
     channel = channel_of(activity)
     if kind == "channel" and channel:
-        await _save(refs, workspace, CHANNEL, channel, dump(reference), now)
+        await _save(refs, workspace, CHANNEL, channel, dump(channel_post(reference)), now)
     sender = activity.from_property
     member = {"teams_id": sender.id, "name": sender.name, "service_url": activity.service_url}
     await _save(refs, workspace, MEMBER, person, json.dumps(member), now)

@@ -31,8 +31,10 @@ def message(
     local_timezone: str | None = "Europe/Oslo",
 ) -> Activity:
     """A message from `sender`: in their 1:1 chat, or in a team channel when `channel` is set."""
+    activity_id = f"act-{next(_ids)}"
+    # A message in a channel arrives in its own thread: the id says which message it is.
     conversation = ConversationAccount(
-        id=f"19:{channel}@thread" if channel else f"a:1on1-{sender.id}",
+        id=f"19:{channel}@thread;messageid={activity_id}" if channel else f"a:1on1-{sender.id}",
         conversation_type="channel" if channel else "personal",
         tenant_id=TENANT,
     )
@@ -52,7 +54,7 @@ def message(
         )
     return Activity(
         type=ActivityTypes.message,
-        id=f"act-{next(_ids)}",
+        id=activity_id,
         text=text,
         value=value,
         from_property=sender,

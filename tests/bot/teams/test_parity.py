@@ -151,3 +151,18 @@ async def test_seen_offers_log_feedback_and_a_double_save_stores_one_talk(
 
         talks = await uow.session.scalar(select(func.count()).select_from(Feedback))
     assert talks == 1
+
+
+async def test_a_shout_out_is_a_new_post_in_the_channel_not_a_reply_in_a_thread(
+    open_site: TeamsSite,
+) -> None:
+    await team_with_megan(open_site)
+    await open_site.post(message(KARI, "team set channel", channel="sales"))
+    await open_site.post(message(MEGAN, "win Booked a demo with Nordvik"))
+    await run_job(open_site.pepptalk.services, "checkins", at=MONDAY_0830_OSLO)
+    win = next(c for c in open_site.connector.cards(KARI_1ON1) if "logged a win" in texts([c]))
+    await open_site.post(message(KARI, value=taps(win)[0]["data"]))
+    [post] = [
+        s for s in open_site.connector.sent if "Shout-out to Megan Bowen" in texts(cards_of(s))
+    ]
+    assert post.conversation == "19:sales@thread", post.conversation
