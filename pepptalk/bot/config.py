@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     microsoft_app_type: str = "MultiTenant"
     # Where Bot Framework publishes its token keys; tests point it at a local server.
     microsoft_openid_metadata_url: str | None = None
+    # Where the bot gets its tokens to call Teams, tenant included; tests point it at a local
+    # server (it must be https: MSAL takes nothing else).
+    microsoft_login_url: str | None = None
     port: int = 3000
     host: str = "0.0.0.0"  # noqa: S104 - a server is meant to be reachable; set HOST to narrow it
     pepptalk_playground: bool = False
@@ -49,6 +52,13 @@ class Settings(BaseSettings):
     @classmethod
     def _check_database_url(cls, value: str) -> str:
         async_database_url(value)
+        return value
+
+    @field_validator("microsoft_login_url")
+    @classmethod
+    def _login_url_is_https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("MICROSOFT_LOGIN_URL must be an https:// URL")
         return value
 
     @field_validator("slack_api_url")

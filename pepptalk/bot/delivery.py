@@ -1,5 +1,8 @@
 """The outbox sender: what the jobs queued goes out paced, retried, and each message once.
 
+When a platform asks to slow down, only what it limits waits (a Slack workspace, a Teams
+conversation); everyone else's messages keep going.
+
 It knows no habit: the registry's composers turn each kind of delivery into a message.
 """
 
@@ -7,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -40,26 +44,57 @@ class DrainReport:
     errors: list[str] = field(default_factory=list)
 
 
-class _Gate:
-    """Shared pause: when the platform says "slow down", every worker waits the same time."""
+# Where a pause applies: (platform, workspace, scope); scope None is the whole workspace.
+PauseKey = tuple[str, str, str | None]
+# When the platform does not say how long to wait: 1 s, 2 s, 4 s... up to a minute, each with up
+# to half again of jitter, so sends that failed together do not come back together.
+BACKOFF_FIRST = 1.0
+BACKOFF_LONGEST = 60.0
+# A send limited this often in one drain goes back to the outbox as a failed attempt, so a
+# conversation that never gets better ends as FAILED after MAX_ATTEMPTS, not in an endless loop.
+LIMITED_PER_DRAIN = 5
+
+
+class _Pauses:
+    """Who must wait, keyed by what the platform said is limited: a Slack 429 pauses its
+    workspace, a Teams 429/412/502/504 only the conversation that answered it."""
 
     def __init__(self, clock: Clock, sleep: Sleep) -> None:
         self._clock = clock
         self._sleep = sleep
-        self._reopen: datetime | None = None
+        self._reopen: dict[PauseKey, datetime] = {}
+        self._strikes: dict[PauseKey, int] = {}
 
-    def close_for(self, seconds: float) -> None:
-        reopen = self._clock() + timedelta(seconds=seconds)
-        if self._reopen is None or reopen > self._reopen:
-            self._reopen = reopen
+    def close(self, key: PauseKey, retry_after: float | None) -> None:
+        """Pause `key`: as long as the platform asked, else longer with each strike in a row."""
+        strikes = self._strikes.get(key, 0) + 1
+        self._strikes[key] = strikes
+        if retry_after is None:
+            ceiling = min(BACKOFF_LONGEST, BACKOFF_FIRST * 2 ** (strikes - 1))
+            wait = ceiling * (1 + random.random() / 2)  # noqa: S311 - jitter, not a secret
+        else:
+            wait = max(retry_after, 0.0)
+        reopen = self._clock() + timedelta(seconds=wait)
+        if key not in self._reopen or reopen > self._reopen[key]:
+            self._reopen[key] = reopen
 
-    async def wait(self) -> float:
-        """Sleep until the gate reopens; returns the seconds slept."""
+    def cleared(self, keys: set[PauseKey]) -> None:
+        """A send went through: the next strike there starts the backoff afresh."""
+        for key in keys:
+            self._strikes.pop(key, None)
+
+    def reopens(self, keys: set[PauseKey]) -> datetime | None:
+        """When the last of `keys` reopens (None: none is paused)."""
+        times = [self._reopen[key] for key in keys if key in self._reopen]
+        return max(times) if times else None
+
+    async def wait(self, keys: set[PauseKey]) -> float:
+        """Sleep until every one of `keys` is open; returns the seconds slept."""
         waited = 0.0
         seen: datetime | None = None
         # Each closing is waited out once, so a clock and a sleep that disagree cannot spin.
-        while self._reopen is not None and self._reopen != seen:
-            seen = self._reopen
+        while (reopen := self.reopens(keys)) is not None and reopen != seen:
+            seen = reopen
             remaining = (seen - self._clock()).total_seconds()
             if remaining > 0:
                 await self._sleep(remaining)
@@ -102,7 +137,7 @@ async def deliver_pending(
     """Send every due delivery in the outbox, until none is left that is due now."""
     report = DrainReport()
     owner = uuid.uuid4().hex
-    gate = _Gate(clock, sleep)
+    pauses = _Pauses(clock, sleep)
     slots = asyncio.Semaphore(concurrency)
     sent: list[SentResult] = []
     marking = asyncio.Lock()
@@ -116,39 +151,49 @@ async def deliver_pending(
                 await uow.outbox.mark_sent(done, now=clock())
 
     async def send(job: DeliveryJob, message: Message) -> None:
-        async with slots:
-            while True:
-                waited = await gate.wait()
-                report.waited_seconds += waited
-                lease_end = job.delivery.lease_until
-                if lease_end is not None and clock() >= lease_end - LEASE_MARGIN:
-                    # Waiting out rate limits ate the lease: hand the row back rather than risk
-                    # a second sender taking it while this one sends.
-                    async with database.uow() as uow:
-                        await uow.outbox.reschedule(
-                            delivery_id=job.delivery.id,
-                            due_at=clock(),
-                            error=None,
-                            count_attempt=False,
-                        )
-                    report.retried += 1
-                    return
-                try:
-                    where = await _send(chat, job, message)
-                except RateLimitedError as limited:
-                    report.rate_limited += 1
-                    gate.close_for(limited.retry_after)
-                    continue
-                except DeliveryError as error:
-                    await _failed(database, job, error, clock(), report)
-                    return
-                sent.append(
-                    SentResult(job.delivery.id, where.channel, where.ref, job.delivery.attempts + 1)
-                )
-                report.sent += 1
-                if len(sent) >= MARK_EVERY:
-                    await record_sent()
+        keys = _keys(job)
+        limited_here = 0
+        while True:
+            # Waiting holds no slot: a paused conversation must not keep the others from going.
+            report.waited_seconds += await pauses.wait(keys)
+            lease_end = job.delivery.lease_until
+            if lease_end is not None and clock() >= lease_end - LEASE_MARGIN:
+                # Waiting out rate limits ate the lease: hand the row back rather than risk
+                # a second sender taking it while this one sends.
+                async with database.uow() as uow:
+                    await uow.outbox.reschedule(
+                        delivery_id=job.delivery.id,
+                        due_at=clock(),
+                        error=None,
+                        count_attempt=False,
+                    )
+                report.retried += 1
                 return
+            try:
+                async with slots:
+                    where = await _send(chat, job, message)
+            except RateLimitedError as limited:
+                report.rate_limited += 1
+                key = (job.team.platform, job.delivery.workspace_id, limited.scope)
+                pauses.close(key, limited.retry_after)
+                keys.add(key)
+                limited_here += 1
+                if limited_here < LIMITED_PER_DRAIN:
+                    continue
+                error = DeliveryError(f"{limited}"[:200], permanent=False)
+                await _failed(database, job, error, clock(), report)
+                return
+            except DeliveryError as error:
+                await _failed(database, job, error, clock(), report)
+                return
+            pauses.cleared(keys)
+            sent.append(
+                SentResult(job.delivery.id, where.channel, where.ref, job.delivery.attempts + 1)
+            )
+            report.sent += 1
+            if len(sent) >= MARK_EVERY:
+                await record_sent()
+            return
 
     while True:
         async with database.uow() as uow:
@@ -189,6 +234,18 @@ async def deliver_pending(
                 await _failed(
                     database, job, DeliveryError(repr(outcome), permanent=False), clock(), report
                 )
+
+
+def _keys(job: DeliveryJob) -> set[PauseKey]:
+    """The pauses a delivery waits for: its workspace's, and its conversation's."""
+    platform, workspace = job.team.platform, job.delivery.workspace_id
+    channel = job.delivery.channel_id
+    scope = (
+        RateLimitedError.channel_scope(channel)
+        if channel
+        else RateLimitedError.direct_scope(job.member.user_id)
+    )
+    return {(platform, workspace, None), (platform, workspace, scope)}
 
 
 async def _send(chat: Chat, job: DeliveryJob, message: Message) -> SentMessage:

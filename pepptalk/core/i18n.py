@@ -18,7 +18,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 
 from pepptalk.core.kinds import Cadence, FeedbackKind, Mood
-from pepptalk.core.messages import Command, Rich, Text
+from pepptalk.core.messages import Command, Person, Rich, Text
 
 LANGUAGES = ("en", "nb", "sv", "da")
 DEFAULT_LANGUAGE = "en"
@@ -77,15 +77,15 @@ class Copy:
         """The text for `key`, its `commands` kept apart from the words around them."""
         # Split before filling in: a seller's words in a placeholder can never become a command.
         pieces = self._texts[key].split("`")
-        if len(pieces) == 1:
+        people = any(isinstance(v, Person) for v in values.values())
+        if len(pieces) == 1 and not people:
             return _fill(pieces[0], values)
-        parts: list[str | Command] = []
+        parts: list[str | Command | Person] = []
         for i, piece in enumerate(pieces):
-            filled = _fill(piece, values)
             if i % 2:
-                parts.append(Command(filled))
-            elif filled:
-                parts.append(filled)
+                parts.append(Command(_fill(piece, values)))
+            else:
+                parts.extend(_fill_parts(piece, values))
         return Rich(tuple(parts))
 
     def date(self, day: dt.date) -> str:
@@ -172,6 +172,27 @@ def _fill(template: str, values: dict[str, object]) -> str:
                 value = repr(value) if conversion == "r" else str(value)
             out.append(format(value, spec or ""))
     return "".join(out)
+
+
+def _fill_parts(template: str, values: dict[str, object]) -> list[str | Person]:
+    """A template filled in, each person kept as a part of their own (to become a mention)."""
+    parts: list[str | Person] = []
+    text = ""
+    for literal, name, spec, _ in Formatter().parse(template):
+        text += literal
+        if name is None:
+            continue
+        value = values[name]
+        if isinstance(value, Person):
+            if text:
+                parts.append(text)
+            parts.append(value)
+            text = ""
+        else:
+            text += format(value, spec or "")
+    if text:
+        parts.append(text)
+    return parts
 
 
 @cache

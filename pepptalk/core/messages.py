@@ -19,10 +19,23 @@ class Command:
 
 
 @dataclass(frozen=True)
-class Rich:
-    """Text with commands in it: plain strings and commands, in reading order."""
+class Person:
+    """Someone named in a text: where the platform can, a mention that tells them (Slack's
+    <@id>, a Teams mention entity); elsewhere their name."""
 
-    parts: tuple[str | Command, ...]
+    user_id: str
+    name: str
+
+    def __format__(self, spec: str) -> str:
+        # Filled into plain text, a person is their name.
+        return format(self.name, spec)
+
+
+@dataclass(frozen=True)
+class Rich:
+    """Text with commands (and people) in it, in reading order."""
+
+    parts: tuple[str | Command | Person, ...]
 
 
 Text = str | Rich
@@ -32,19 +45,22 @@ def plain(text: Text, *, prefix: str = "") -> str:
     """A text as plain characters, each command shown as `prefix` + its words."""
     if isinstance(text, str):
         return text
-    return "".join(p if isinstance(p, str) else f"{prefix}{p.words}" for p in text.parts)
+    return "".join(
+        p if isinstance(p, str) else p.name if isinstance(p, Person) else f"{prefix}{p.words}"
+        for p in text.parts
+    )
 
 
 def joined(*texts: Text, sep: str = " ") -> Text:
     """Several texts as one, `sep` between them."""
-    parts: list[str | Command] = []
+    parts: list[str | Command | Person] = []
     for i, text in enumerate(texts):
         if i:
             parts.append(sep)
         parts.extend((text,) if isinstance(text, str) else text.parts)
     return (
         Rich(tuple(parts))
-        if any(isinstance(p, Command) for p in parts)
+        if any(not isinstance(p, str) for p in parts)
         else "".join(p for p in parts if isinstance(p, str))
     )
 

@@ -59,11 +59,29 @@ class SentMessage:
 
 
 class RateLimitedError(Exception):
-    """The platform asked us to slow down for `retry_after` seconds."""
+    """The platform asked us to slow down: for `retry_after` seconds when it said how long (None:
+    back off as we see fit), for what `scope` names (None: the whole workspace or tenant).
 
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"rate limited for {retry_after}s")
+    A scope names what the send was addressed to, so the sender can hold back other sends there
+    before they fail too: `direct_scope(user_id)` for a direct message, `channel_scope(...)` for
+    a channel post.
+    """
+
+    def __init__(self, retry_after: float | None = None, *, scope: str | None = None) -> None:
+        wait = "a while" if retry_after is None else f"{retry_after}s"
+        super().__init__(f"rate limited for {wait}" + (f" ({scope})" if scope else ""))
         self.retry_after = retry_after
+        self.scope = scope
+
+    @staticmethod
+    def direct_scope(user_id: str) -> str:
+        """The scope of one person's direct messages."""
+        return f"user:{user_id}"
+
+    @staticmethod
+    def channel_scope(channel_id: str) -> str:
+        """The scope of one channel's posts."""
+        return f"channel:{channel_id}"
 
 
 class DeliveryError(Exception):

@@ -10,6 +10,7 @@ from pepptalk.core.messages import (
     Message,
     Note,
     Paragraph,
+    Person,
     Reply,
     Style,
     Text,
@@ -110,9 +111,18 @@ async def shout_out(*, turn: TeamTurn, target: int) -> Reply:
     if not await turn.uow.wins.mark_shouted(win_id=win.id, now=turn.now):
         return text_reply(copy("wins.already", name=name))
     praise = copy("wins.shout_post", name=name, text=win.text)
+    # The seller is mentioned where the platform can, so they are told of the praise.
+    mentioned = (
+        copy.text("wins.shout_post", name=Person(seller.user_id, name), text=win.text)
+        if seller
+        else praise
+    )
     post = Message(
         summary=praise,
-        blocks=(Paragraph(praise), Note(copy("wins.shout_from", leader=turn.member.display_name))),
+        blocks=(
+            Paragraph(mentioned),
+            Note(copy("wins.shout_from", leader=turn.member.display_name)),
+        ),
     )
     # When posting fails, the mark goes back with the transaction, so the leader can tap again.
     await turn.post_in_channel(post)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from pepptalk.bot.delivery import DrainReport, deliver_pending
+from pepptalk.bot.delivery import LIMITED_PER_DRAIN, DrainReport, deliver_pending
 from pepptalk.bot.jobs import claim
-from pepptalk.core.kinds import DeliveryStatus
-from pepptalk.core.ports import DeliveryError, RateLimitedError
+from pepptalk.core.kinds import DeliveryStatus, Platform
+from pepptalk.core.messages import Message
+from pepptalk.core.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
 from pepptalk.handlers.registry import REGISTRY
 from pepptalk.store.database import Database
 from pepptalk.store.outbox import NewDelivery
@@ -150,3 +152,101 @@ async def test_a_kind_nobody_can_compose_stays_queued_and_is_reported(team: Team
         DeliveryStatus.SENT: WELCOMES,
         DeliveryStatus.PENDING: len(SELLERS) + 1,
     }
+
+
+class OneConversationLimited:
+    """The team's chat, except that sends to `user_id` first raise `errors`, one per send."""
+
+    def __init__(self, chat: FakeChat, user_id: str, errors: list[Exception]) -> None:
+        self.chat, self.user_id, self.errors = chat, user_id, errors
+
+    async def send_direct(
+        self, *, platform: Platform, workspace_id: str, user_id: str, message: Message
+    ) -> SentMessage:
+        if user_id == self.user_id and self.errors:
+            raise self.errors.pop(0)
+        return await self.chat.send_direct(
+            platform=platform, workspace_id=workspace_id, user_id=user_id, message=message
+        )
+
+    async def send_channel(
+        self, *, platform: Platform, workspace_id: str, channel_id: str, message: Message
+    ) -> SentMessage:
+        return await self.chat.send_channel(
+            platform=platform, workspace_id=workspace_id, channel_id=channel_id, message=message
+        )
+
+    async def update_direct(
+        self,
+        *,
+        platform: Platform,
+        workspace_id: str,
+        user_id: str,
+        sent: SentMessage,
+        message: Message,
+    ) -> None:
+        await self.chat.update_direct(
+            platform=platform,
+            workspace_id=workspace_id,
+            user_id=user_id,
+            sent=sent,
+            message=message,
+        )
+
+    async def find_user(
+        self, *, platform: Platform, workspace_id: str, user_id: str
+    ) -> UserProfile | None:
+        return await self.chat.find_user(
+            platform=platform, workspace_id=workspace_id, user_id=user_id
+        )
+
+
+async def test_a_limit_on_one_conversation_holds_back_that_conversation_only(team: Team) -> None:
+    limited = RateLimitedError(2.0, scope=RateLimitedError.direct_scope("US03"))
+    chat = OneConversationLimited(team.chat, "US03", [limited])
+    sleep = RecordingSleep(team.clock)
+    report = await deliver_pending(
+        database=team.database,
+        registry=REGISTRY,
+        chat=chat,
+        clock=team.clock,
+        sleep=sleep,
+        concurrency=2,
+    )
+    # Only the limited conversation slept, as long as asked; the others never waited.
+    assert sleep.waits == [2.0]
+    assert report.sent == len(SELLERS) and report.rate_limited == 1
+    assert sorted(s.user_id for s in team.chat.sent) == sorted(SELLERS)
+    assert team.chat.sent[-1].user_id == "US03"
+
+
+async def test_a_conversation_limited_again_and_again_goes_back_to_the_outbox(
+    team: Team,
+) -> None:
+    scope = RateLimitedError.direct_scope("US03")
+    chat = OneConversationLimited(
+        team.chat, "US03", [RateLimitedError(scope=scope) for _ in range(LIMITED_PER_DRAIN)]
+    )
+    sleep = RecordingSleep(team.clock)
+    report = await deliver_pending(
+        database=team.database, registry=REGISTRY, chat=chat, clock=team.clock, sleep=sleep
+    )
+    # No Retry-After: each wait longer than the one before; after the last, no more waiting in
+    # this drain, but one attempt counted and a due time later on.
+    assert len(sleep.waits) == LIMITED_PER_DRAIN - 1
+    assert all(later > earlier for earlier, later in itertools.pairwise(sleep.waits))
+    assert (report.sent, report.retried, report.rate_limited) == (
+        len(SELLERS) - 1,
+        1,
+        LIMITED_PER_DRAIN,
+    )
+    assert await team.counts() == {
+        DeliveryStatus.SENT: WELCOMES + len(SELLERS) - 1,
+        DeliveryStatus.PENDING: 1,
+    }
+    team.clock.advance(minutes=1)
+    again = await deliver_pending(
+        database=team.database, registry=REGISTRY, chat=chat, clock=team.clock, sleep=sleep
+    )
+    assert again.sent == 1
+    assert sorted(s.user_id for s in team.chat.sent) == sorted(SELLERS)

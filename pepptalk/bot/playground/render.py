@@ -23,6 +23,7 @@ from pepptalk.core.messages import (
     Message,
     Note,
     Paragraph,
+    Person,
     Picture,
     Style,
     Text,
@@ -35,7 +36,11 @@ def _inline(text: Text) -> str:
     if isinstance(text, str):
         return escape(text)
     return "".join(
-        escape(part) if isinstance(part, str) else f"<code>{escape(part.words)}</code>"
+        escape(part)
+        if isinstance(part, str)
+        else f'<strong class="mention">{escape(part.name)}</strong>'
+        if isinstance(part, Person)
+        else f"<code>{escape(part.words)}</code>"
         for part in text.parts
     )
 

@@ -19,6 +19,7 @@ from pepptalk.core.messages import (
     Message,
     Note,
     Paragraph,
+    Person,
     Picture,
     Style,
     Text,
@@ -61,7 +62,12 @@ def _markup(text: Text) -> str:
     if isinstance(text, str):
         return escape(text)
     return "".join(
-        escape(part) if isinstance(part, str) else f"`{escape(COMMAND_PREFIX + part.words)}`"
+        escape(part)
+        if isinstance(part, str)
+        # Slack shows the person's name and tells them they were mentioned.
+        else f"<@{part.user_id}>"
+        if isinstance(part, Person)
+        else f"`{escape(COMMAND_PREFIX + part.words)}`"
         for part in text.parts
     )
 

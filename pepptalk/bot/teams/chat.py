@@ -5,20 +5,22 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
-from msrest.exceptions import HttpOperationError
+from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from pepptalk.bot.services import Clock
 from pepptalk.bot.teams.references import CHANNEL, MEMBER, USER, dump, load, remember_user
 from pepptalk.bot.teams.references import stored as stored_reference
 from pepptalk.bot.teams.render import render_card
 from pepptalk.core.kinds import Platform
-from pepptalk.core.messages import Message
+from pepptalk.core.messages import Message, Person, Rich
 from pepptalk.core.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
 from pepptalk.store.database import Database
 
@@ -26,36 +28,56 @@ log = logging.getLogger(__name__)
 # Teams asks bots to back off and retry on these; others will not get better by waiting.
 RETRY_STATUSES = frozenset({412, 429, 502, 504})
 Callback = Callable[[TurnContext], Awaitable[None]]
-DEFAULT_BACKOFF = 2.0
+# The connector out of reach, or no token in time: worth another try later.
+NETWORK_ERRORS = (TimeoutError, aiohttp.ClientError, OSError, ClientRequestError)
 # In a channel, people address the bot by name; in the 1:1 chat they just type.
 CHANNEL_PREFIX = "@Pepptalk "
 
 
-def card_activity(message: Message, *, prefix: str = "") -> Activity:
+def card_activity(
+    message: Message, *, prefix: str = "", people: dict[str, str] | None = None
+) -> Activity:
     """A message activity carrying the message as an Adaptive Card (`prefix`: how commands are
-    typed where it lands)."""
-    card = render_card(message, prefix=prefix)
+    typed where it lands; `people`: the Teams ids of those it mentions)."""
+    card = render_card(message, prefix=prefix, people=people)
     activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
     activity.summary = message.summary
     return activity
 
 
-def _status(error: HttpOperationError) -> tuple[int, float]:
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: a number, or an HTTP date (None: not said)."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def _status(error: HttpOperationError) -> tuple[int, float | None]:
     response = error.response
     status = getattr(response, "status", None) or getattr(response, "status_code", 0)
     headers = getattr(response, "headers", {}) or {}
-    try:
-        wait = float(headers.get("Retry-After", DEFAULT_BACKOFF))
-    except (TypeError, ValueError):
-        wait = DEFAULT_BACKOFF
-    return int(status or 0), wait
+    return int(status or 0), _retry_after(headers.get("Retry-After"))
 
 
-async def _connector_call(call: Awaitable[Any], failures: list[BaseException]) -> None:
+async def _connector_call(
+    call: Awaitable[Any], failures: list[BaseException], *, scope: str
+) -> None:
     """Run a proactive turn; what the connector answered, read as the outbox understands it.
 
     A failure inside the turn is collected in `failures` rather than raised there, since the
     adapter's turn-error handler would swallow it and the send would count as delivered.
+    `scope` is the conversation the call went to: Teams limits and fails per conversation, so a
+    retry status there holds back that conversation only.
     """
     try:
         await call
@@ -64,9 +86,9 @@ async def _connector_call(call: Awaitable[Any], failures: list[BaseException]) -
     except HttpOperationError as error:
         status, wait = _status(error)
         if status in RETRY_STATUSES:
-            raise RateLimitedError(wait) from error
+            raise RateLimitedError(wait, scope=scope) from error
         raise DeliveryError(f"teams: HTTP {status}", permanent=status in (401, 403, 404)) from error
-    except (TimeoutError, aiohttp.ClientError, OSError) as error:
+    except NETWORK_ERRORS as error:
         raise DeliveryError(f"teams: network: {error!r}"[:200], permanent=False) from error
 
 
@@ -89,18 +111,20 @@ class TeamsChat:
     ) -> SentMessage:
         """Post a card in the person's 1:1 chat with Pepptalk, starting one if need be."""
         stored = await self._stored(workspace_id, USER, user_id)
+        scope = RateLimitedError.direct_scope(user_id)
         if stored:
             reference = load(stored)
             return await self._deliver(
                 message,
                 lambda post: self.adapter.continue_conversation(reference, post, self.app_id),
+                scope=scope,
             )
 
         async def start(post: Callback) -> None:
             await self._start_conversation(workspace_id, user_id, post)
 
         # Once a 1:1 exists, keep it, so the next message goes straight there.
-        return await self._deliver(message, start, remember=(workspace_id, user_id))
+        return await self._deliver(message, start, scope=scope, remember=(workspace_id, user_id))
 
     async def send_channel(
         self, *, platform: Platform, workspace_id: str, channel_id: str, message: Message
@@ -115,16 +139,34 @@ class TeamsChat:
         return await self._deliver(
             message,
             lambda post: self.adapter.continue_conversation(reference, post, self.app_id),
+            scope=RateLimitedError.channel_scope(channel_id),
             prefix=CHANNEL_PREFIX,
+            people=await self._teams_ids(workspace_id, message),
         )
+
+    async def _teams_ids(self, workspace_id: str, message: Message) -> dict[str, str]:
+        """The Teams ids of the people a message names, as far as Pepptalk has seen them: a
+        mention needs the Teams id, and people are known by their AAD id."""
+        people: dict[str, str] = {}
+        for block in message.blocks:
+            text = getattr(block, "text", None)
+            for part in text.parts if isinstance(text, Rich) else ():
+                if isinstance(part, Person) and part.user_id not in people:
+                    seen = await self._stored(workspace_id, MEMBER, part.user_id)
+                    teams_id = json.loads(seen).get("teams_id") if seen else None
+                    if teams_id:
+                        people[part.user_id] = str(teams_id)
+        return people
 
     async def _deliver(
         self,
         message: Message,
         run: Callable[[Callback], Awaitable[Any]],
         *,
+        scope: str,
         remember: tuple[str, str] | None = None,
         prefix: str = "",
+        people: dict[str, str] | None = None,
     ) -> SentMessage:
         sent: dict[str, str] = {}
         failures: list[BaseException] = []
@@ -132,8 +174,10 @@ class TeamsChat:
         async def post(turn_context: TurnContext) -> None:
             # The adapter's turn error handler would swallow a failed send; carry it out instead.
             try:
-                response = await turn_context.send_activity(card_activity(message, prefix=prefix))
-            except (HttpOperationError, TimeoutError, aiohttp.ClientError, OSError) as error:
+                response = await turn_context.send_activity(
+                    card_activity(message, prefix=prefix, people=people)
+                )
+            except (HttpOperationError, *NETWORK_ERRORS) as error:
                 failures.append(error)
                 return
             reference = TurnContext.get_conversation_reference(turn_context.activity)
@@ -146,7 +190,7 @@ class TeamsChat:
                         uow.references, workspace_id, user_id, dump(reference), now=self.clock()
                     )
 
-        await _connector_call(run(post), failures)
+        await _connector_call(run(post), failures, scope=scope)
         if not sent.get("id"):
             raise DeliveryError("teams: the message was not accepted", permanent=False)
         return SentMessage(channel=sent.get("conversation", ""), ref=sent.get("id", ""))
@@ -172,11 +216,13 @@ class TeamsChat:
             activity.id = sent.ref
             try:
                 await turn_context.update_activity(activity)
-            except (HttpOperationError, TimeoutError, aiohttp.ClientError, OSError) as error:
+            except (HttpOperationError, *NETWORK_ERRORS) as error:
                 failures.append(error)
 
         await _connector_call(
-            self.adapter.continue_conversation(reference, update, self.app_id), failures
+            self.adapter.continue_conversation(reference, update, self.app_id),
+            failures,
+            scope=RateLimitedError.direct_scope(user_id),
         )
 
     async def _start_conversation(self, workspace_id: str, user_id: str, post: Callback) -> None:

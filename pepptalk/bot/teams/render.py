@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Mapping
 from typing import Any, assert_never
 
 from pepptalk.core.messages import (
@@ -20,7 +21,9 @@ from pepptalk.core.messages import (
     Message,
     Note,
     Paragraph,
+    Person,
     Picture,
+    Rich,
     Style,
     Text,
     TextInput,
@@ -45,18 +48,42 @@ def escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def _markdown(text: Text, prefix: str) -> str:
-    """Text as card markdown: words escaped, each command in bold, typed the way `prefix` says."""
+def _markdown(text: Text, prefix: str, people: Mapping[str, str] | None = None) -> str:
+    """Text as card markdown: words escaped, each command in bold, typed the way `prefix` says;
+    a person Teams knows (`people`: user id -> Teams id) as a mention, anyone else by name."""
     if isinstance(text, str):
         return escape(text)
+    known = people or {}
     return "".join(
-        escape(part) if isinstance(part, str) else f"**{escape(prefix + part.words)}**"
+        escape(part)
+        if isinstance(part, str)
+        else (f"<at>{escape(part.name)}</at>" if part.user_id in known else escape(part.name))
+        if isinstance(part, Person)
+        else f"**{escape(prefix + part.words)}**"
         for part in text.parts
     )
 
 
-def _text(text: Text, prefix: str = "", **style: object) -> Json:
-    return {"type": "TextBlock", "text": _markdown(text, prefix), "wrap": True, **style}
+def _text(
+    text: Text, prefix: str = "", people: Mapping[str, str] | None = None, **style: object
+) -> Json:
+    return {"type": "TextBlock", "text": _markdown(text, prefix, people), "wrap": True, **style}
+
+
+def mentions(message: Message, people: Mapping[str, str]) -> list[Json]:
+    """The mention entities a card needs for the people it names that Teams knows: without one,
+    "<at>Anna</at>" is plain text and Anna is not told."""
+    found: dict[str, Json] = {}
+    for block in message.blocks:
+        text = getattr(block, "text", None)
+        for part in text.parts if isinstance(text, Rich) else ():
+            if isinstance(part, Person) and part.user_id in people:
+                found[part.user_id] = {
+                    "type": "mention",
+                    "text": f"<at>{escape(part.name)}</at>",
+                    "mentioned": {"id": people[part.user_id], "name": part.name},
+                }
+    return list(found.values())
 
 
 def _card(body: list[Json], actions: list[Json] | None = None) -> Json:
@@ -126,9 +153,12 @@ def _buttons(row: Buttons) -> Json:
     return {"type": "ActionSet", "actions": [_action(row, b) for b in row.buttons]}
 
 
-def render_card(message: Message, *, prefix: str = "") -> Json:
+def render_card(
+    message: Message, *, prefix: str = "", people: Mapping[str, str] | None = None
+) -> Json:
     """A message as one Adaptive Card; commands shown with `prefix` ("@Pepptalk " in a channel,
-    nothing in the 1:1 chat, where people type to the bot directly)."""
+    nothing in the 1:1 chat, where people type to the bot directly); people Teams knows
+    (`people`: user id -> Teams id) mentioned, so they are told."""
     body: list[Json] = []
     separate = False
     for block in message.blocks:
@@ -137,7 +167,7 @@ def render_card(message: Message, *, prefix: str = "") -> Json:
             case Heading():
                 element = _text(block.text, weight="Bolder", size="Medium")
             case Paragraph():
-                element = _text(block.text, prefix)
+                element = _text(block.text, prefix, people)
             case Fields():
                 facts = [{"title": label, "value": value} for label, value in block.pairs]
                 element = {"type": "FactSet", "facts": facts}
@@ -168,7 +198,11 @@ def render_card(message: Message, *, prefix: str = "") -> Json:
             body.append(element)
     if not body:
         body.append(_text(message.summary))
-    return _card(body)
+    card = _card(body)
+    entities = mentions(message, people or {})
+    if entities:
+        card["msteams"] = {"entities": entities}
+    return card
 
 
 def _input(field: FormInput) -> Json:
@@ -210,6 +244,9 @@ def _text_input(field: TextInput) -> Json:
         "maxLength": field.max_length,
         "isRequired": not field.optional,
     }
+    if not field.optional:
+        # Teams shows this under an empty required input when Save is tapped.
+        element["errorMessage"] = field.label
     if field.initial:
         element["value"] = field.initial
     if field.placeholder:

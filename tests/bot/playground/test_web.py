@@ -202,7 +202,8 @@ async def test_every_seller_seen_and_recognition_work_in_the_playground(
     )
     text = visible_text(page)
     assert status == 200 and "The team channel, #oslo-sales" in text
-    assert "Shout-out to Anna Berg: Closed the Nordvik deal" in text
+    # The seller is named as a mention, set apart on the page as in a workspace.
+    assert 'Shout-out to <strong class="mention">Anna Berg</strong>: Closed the Nordvik' in page
 
 
 async def test_the_demo_team_meets_on_thursday_and_its_agenda_asks_why(

@@ -26,12 +26,36 @@ def _validator() -> jsonschema.protocols.Validator | None:
     return cls(schema)
 
 
+def _mention_problems(msteams: object) -> list[str]:
+    """Why Teams would not take a card's `msteams` part: mention entities, each naming whom its
+    "<at>…</at>" text stands for."""
+    if not isinstance(msteams, dict) or set(msteams) != {"entities"}:
+        return [f"msteams is not {{'entities': [...]}}: {msteams!r}"]
+    problems = []
+    for entity in msteams["entities"]:
+        mentioned = entity.get("mentioned") if isinstance(entity, dict) else None
+        if (
+            not isinstance(entity, dict)
+            or entity.get("type") != "mention"
+            or not str(entity.get("text", "")).startswith("<at>")
+            or not isinstance(mentioned, dict)
+            or not mentioned.get("id")
+            or not mentioned.get("name")
+        ):
+            problems.append(f"not a mention entity: {entity!r}")
+    return problems
+
+
 def card_problems(card: dict[str, Any]) -> list[str]:
-    """Why the schema refuses a card (empty when it takes it, or when the schema is absent)."""
+    """Why Teams would refuse a card (empty when it takes it; the schema check is skipped when
+    the schema is absent). The Adaptive Card schema allows no `msteams` property, which Teams
+    adds for mentions: the card is checked without it, and it on its own."""
+    problems = _mention_problems(card["msteams"]) if "msteams" in card else []
     validator = _validator()
     if validator is None:
-        return []
-    return [error.message for error in validator.iter_errors(card)]
+        return problems
+    bare = {key: value for key, value in card.items() if key != "msteams"}
+    return problems + [error.message for error in validator.iter_errors(bare)]
 
 
 def taps(card: dict[str, Any]) -> list[dict[str, Any]]:

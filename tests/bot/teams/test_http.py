@@ -137,7 +137,9 @@ async def test_a_win_becomes_a_shout_out_in_the_teams_channel(open_site: TeamsSi
     before = len(connector.cards("sales"))
     await site.post(message(KARI, value=shout))
     posted = connector.cards("sales")[before:]
-    assert "Shout-out to Anna Berg: Booked a demo with Nordvik" in texts(posted)
+    # Anna is @mentioned, so Teams notifies her: the words carry <at>, the entity her id.
+    assert "Shout-out to <at>Anna Berg</at>: Booked a demo with Nordvik" in texts(posted)
+    assert '"mentioned": {"id": "29:anna", "name": "Anna Berg"}' in texts(posted)
     for card in connector.cards():
         assert card_problems(card) == []
 

@@ -1,11 +1,12 @@
 """Teams as good as Slack: names with spaces (and split in two), plain names in the 1:1 chat,
-answers for one person kept out of channels, Teams' own wording, free text as the day's note."""
+answers for one person kept out of channels, Teams' own wording, free text as the day's note,
+shout-outs as new posts that mention the seller."""
 
 from __future__ import annotations
 
 from pepptalk.bot.jobs import run_job
 from tests.bot.teams.activities import _entity, message, person
-from tests.bot.teams.cards import taps
+from tests.bot.teams.cards import card_problems, taps
 from tests.bot.teams.site import MONDAY_0830_OSLO, TeamsSite, cards_of, texts
 
 KARI, MEGAN = person("Kari Nordmann"), person("Megan Bowen")
@@ -162,7 +163,16 @@ async def test_a_shout_out_is_a_new_post_in_the_channel_not_a_reply_in_a_thread(
     await run_job(open_site.pepptalk.services, "checkins", at=MONDAY_0830_OSLO)
     win = next(c for c in open_site.connector.cards(KARI_1ON1) if "logged a win" in texts([c]))
     await open_site.post(message(KARI, value=taps(win)[0]["data"]))
-    [post] = [
-        s for s in open_site.connector.sent if "Shout-out to Megan Bowen" in texts(cards_of(s))
-    ]
+    [post] = [s for s in open_site.connector.sent if "Shout-out to <at>" in texts(cards_of(s))]
     assert post.conversation == "19:sales@thread", post.conversation
+    # Megan is mentioned, so Teams tells her: "<at>Megan Bowen</at>" with its mention entity.
+    [card] = cards_of(post)
+    assert "Shout-out to <at>Megan Bowen</at>: Booked a demo with Nordvik" in texts([card])
+    assert card["msteams"]["entities"] == [
+        {
+            "type": "mention",
+            "text": "<at>Megan Bowen</at>",
+            "mentioned": {"id": MEGAN.id, "name": "Megan Bowen"},
+        }
+    ]
+    assert card_problems(card) == []

@@ -153,3 +153,18 @@ def test_the_moods_fit_a_phone_as_columns_and_buttons_say_whose_they_are() -> No
     row = Buttons("nudge:7", (Button("Log feedback", "feedback_log", "7", reader="For Anna"),))
     [action] = taps(render_card(Message("s", (row,))))
     assert action["title"] == "Log feedback" and action["tooltip"] == "For Anna"
+
+
+def test_required_inputs_say_so_when_left_empty() -> None:
+    form = Form(
+        action="agenda_form",
+        title="Add an item",
+        submit="Add",
+        cancel="Cancel",
+        intro="",
+        context="1",
+        inputs=(TextInput("item", "Item"), TextInput("note", "Note", optional=True)),
+    )
+    inputs = [b for b in render_form_card(form)["body"] if b["type"] == "Input.Text"]
+    assert inputs[0]["isRequired"] and inputs[0]["errorMessage"] == "Item"
+    assert "errorMessage" not in inputs[1]
