@@ -74,7 +74,11 @@ async def create_app(
         adapter = create_adapter(settings)
         chats[Platform.TEAMS] = TeamsChat(adapter, database, settings.microsoft_app_id or "", clock)
     services = Services(
-        database=database, chat=chat or PlatformChats(chats), registry=REGISTRY, clock=clock
+        database=database,
+        chat=chat or PlatformChats(chats),
+        registry=REGISTRY,
+        clock=clock,
+        policy=settings.policy,
     )
     if settings.teams_enabled:
         teams = TeamsEndpoint(adapter=adapter, bot=PepptalkTeamsBot(services))
@@ -106,7 +110,9 @@ async def create_playground(settings: Settings, *, real_clock: Clock = system_cl
     await seed_demo(database, today=clock.local().date())
     inbox = Inbox()
     chat = PlaygroundChat(inbox, directory(), clock)
-    services = Services(database=database, chat=chat, registry=REGISTRY, clock=clock)
+    services = Services(
+        database=database, chat=chat, registry=REGISTRY, clock=clock, policy=settings.policy
+    )
     playground = Playground(services=services, inbox=inbox, clock=clock, cast=CAST)
     return Pepptalk(
         settings=settings,

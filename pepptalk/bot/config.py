@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pepptalk.core.privacy import Policy
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
@@ -47,6 +49,10 @@ class Settings(BaseSettings):
     pepptalk_playground: bool = False
     playground_database_url: str = "sqlite:///pepptalk-demo.db"
     playground_port: int = 3001
+    # How long notes are kept, in days; and Pepptalk's public address, for links people open
+    # outside the chat (an export's one-time download in Teams).
+    retention_days: int = Field(default=365, ge=1)
+    public_url: str | None = None
 
     @field_validator("database_url", "playground_database_url")
     @classmethod
@@ -60,6 +66,22 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith("https://"):
             raise ValueError("MICROSOFT_LOGIN_URL must be an https:// URL")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_http(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(
+                "PUBLIC_URL must be the address people reach Pepptalk at, like https://pepptalk.example.com"
+            )
+        return value.rstrip("/")
+
+    @property
+    def policy(self) -> Policy:
+        """The privacy settings the habits follow."""
+        return Policy(retention_days=self.retention_days, public_url=self.public_url)
 
     @field_validator("slack_api_url")
     @classmethod

@@ -33,7 +33,7 @@ async def claim(services: Services, job: str, *, at: datetime, queued_at: dateti
     if spec is None:
         raise ValueError(f"unknown job {job!r}; choose from {', '.join(services.registry.jobs)}")
     async with services.database.uow() as uow:
-        return await spec.claim(uow=uow, now=at, queued_at=queued_at)
+        return await spec.claim(uow=uow, now=at, queued_at=queued_at, policy=services.policy)
 
 
 async def drain(services: Services) -> DrainReport:

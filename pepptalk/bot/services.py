@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pepptalk.bot.charts import drawn_reply
 from pepptalk.core.messages import Reply
 from pepptalk.core.ports import Actor, Chat, Press, Submission
+from pepptalk.core.privacy import DEFAULT_POLICY, Policy
 from pepptalk.handlers.habit import Registry
 from pepptalk.handlers.service import Habits
 from pepptalk.store.database import Database
@@ -47,9 +48,14 @@ class Services:
     chat: Chat
     registry: Registry
     clock: Clock = system_clock
+    policy: Policy = DEFAULT_POLICY
     habits: Habits = field(init=False)
 
     def __post_init__(self) -> None:
         self.habits = DrawingHabits(
-            registry=self.registry, database=self.database, chat=self.chat, clock=self.clock
+            registry=self.registry,
+            database=self.database,
+            chat=self.chat,
+            clock=self.clock,
+            policy=self.policy,
         )

@@ -11,7 +11,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.exc import SQLAlchemyError
 
-from pepptalk.bot import metrics_api
+from pepptalk.bot import downloads, metrics_api
 from pepptalk.bot.playground.web import Playground
 from pepptalk.bot.playground.web import register as register_playground
 from pepptalk.bot.services import Services
@@ -75,6 +75,7 @@ def create_web_app(
         return web.json_response({"ok": True, "database": "ok", "slack": bolt is not None})
 
     app.router.add_get("/healthz", healthz)
+    downloads.register(app, services)
     if playground is not None:
         register_playground(app, playground)
     else:

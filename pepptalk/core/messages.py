@@ -164,7 +164,29 @@ class Chart:
     last_value: str = ""
 
 
-Block = Heading | Paragraph | Fields | Note | Divider | Buttons | Picture | Chart
+@dataclass(frozen=True)
+class Attachment:
+    """A file Pepptalk made for the reader (their data export): sent as a file where the platform
+    takes one into a direct message (Slack), else offered as a `Link`."""
+
+    data: bytes
+    name: str
+    mime: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link the reader opens (a one-time download); `url` may be a path on Pepptalk's own
+    address where the page is served by Pepptalk itself (the playground)."""
+
+    url: str
+    label: str
+
+
+Block = (
+    Heading | Paragraph | Fields | Note | Divider | Buttons | Picture | Chart | Attachment | Link
+)
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,8 @@ async def compose_actions(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[i
         copy = copy_for(job.team.language)
         said = copy(
             "actions.to_owner",
-            leader=members.get(action.created_by, "?"),
+            # A leader who has erased their data since is no longer named.
+            leader=members.get(action.created_by or 0, copy("checkin.leaders_fallback")),
             number=action.number,
             text=action.text,
         )

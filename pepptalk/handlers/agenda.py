@@ -11,6 +11,7 @@ from pepptalk.core.calendar import CATCH_UP, is_paused, member_zone, window_day,
 from pepptalk.core.kinds import AgendaItemKind, DeliveryKind, Role
 from pepptalk.core.messages import Form, Message, Reply, TextInput, text_reply
 from pepptalk.core.ports import FormValues
+from pepptalk.core.privacy import DEFAULT_POLICY, Policy
 from pepptalk.handlers.agenda_draft import (
     ADD,
     DONE,
@@ -52,7 +53,9 @@ PRE_READ_BEFORE = timedelta(hours=2)
 ITEM_MAX = 300
 
 
-async def claim_agendas(*, uow: UnitOfWork, now: datetime, queued_at: datetime) -> int:
+async def claim_agendas(
+    *, uow: UnitOfWork, now: datetime, queued_at: datetime, policy: Policy = DEFAULT_POLICY
+) -> int:
     """Queue each leader's draft (the workday before the meeting, 14:00 where they are) and the
     pre-read (one hour before the meeting, if the agenda's post has not brought it already)."""
     due: list[NewDelivery] = []

@@ -33,6 +33,7 @@ from pepptalk.core.messages import (
     text_reply,
 )
 from pepptalk.core.ports import Press
+from pepptalk.core.privacy import DEFAULT_POLICY, Policy
 from pepptalk.handlers.grammar import CommandLine
 from pepptalk.handlers.habit import ButtonSpec, ComposerSpec, Habit, JobSpec, TeamCommand, TeamTurn
 from pepptalk.store.models import Checkin, Member, Team
@@ -227,7 +228,9 @@ def checkin_day(team: Team, member: Member, now: datetime) -> date | None:
     return day
 
 
-async def claim_checkins(*, uow: UnitOfWork, now: datetime, queued_at: datetime) -> int:
+async def claim_checkins(
+    *, uow: UnitOfWork, now: datetime, queued_at: datetime, policy: Policy = DEFAULT_POLICY
+) -> int:
     """Queue every check-in that is due at `now`; returns how many were newly queued."""
     due = [
         NewDelivery(

@@ -14,6 +14,7 @@ from pepptalk.core.calendar import CATCH_UP, DAY_NAMES, is_paused, member_zone, 
 from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.kinds import DeliveryKind, Role
 from pepptalk.core.messages import Block, Chart, Heading, Message, Note, Paragraph, Reply
+from pepptalk.core.privacy import DEFAULT_POLICY, Policy
 from pepptalk.handlers.digest_parts import (
     Week,
     chart_alt,
@@ -43,7 +44,9 @@ def digest_slot(team: Team) -> tuple[int, str]:
     return DAY_NAMES.index(day), at
 
 
-async def claim_digests(*, uow: UnitOfWork, now: datetime, queued_at: datetime) -> int:
+async def claim_digests(
+    *, uow: UnitOfWork, now: datetime, queued_at: datetime, policy: Policy = DEFAULT_POLICY
+) -> int:
     """Queue each leader's digest when its time has come where they are (once a week: the row is
     keyed by the day), and the team's pulse with the first leader's."""
     due: list[NewDelivery] = []

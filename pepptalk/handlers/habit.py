@@ -21,6 +21,7 @@ from pepptalk.core.ports import (
     Press,
     RateLimitedError,
 )
+from pepptalk.core.privacy import Policy
 from pepptalk.handlers.grammar import CommandLine
 from pepptalk.store.models import Member, Team
 from pepptalk.store.outbox import DeliveryJob
@@ -42,6 +43,7 @@ class Turn:
     seat: Membership | None
     now: datetime
     commands: tuple[AnyCommand, ...]
+    policy: Policy = Policy()
 
     @property
     def copy(self) -> Copy:
@@ -59,6 +61,7 @@ class TeamTurn:
     seat: Membership
     now: datetime
     commands: tuple[AnyCommand, ...]
+    policy: Policy = Policy()
 
     @property
     def team(self) -> Team:
@@ -136,6 +139,14 @@ class ButtonHandler(Protocol[T_contra]):
         ...
 
 
+class OpenButtonHandler(Protocol[T_contra]):
+    """A button press by someone in no team (yet, or any more), its value read into `target`."""
+
+    def __call__(self, *, turn: Turn, target: T_contra) -> Awaitable[Reply]:
+        """Answer the press."""
+        ...
+
+
 class FormHandler(Protocol[T_contra]):
     """A submitted form, its context already read into `target`."""
 
@@ -145,9 +156,12 @@ class FormHandler(Protocol[T_contra]):
 
 
 class Claim(Protocol):
-    """A scheduled job: queue in the outbox what is due at `now`; returns how many were new."""
+    """A scheduled job: queue in the outbox (or do) what is due at `now`; returns how many were
+    new. `policy`: the operator's privacy settings (how long notes are kept)."""
 
-    def __call__(self, *, uow: UnitOfWork, now: datetime, queued_at: datetime) -> Awaitable[int]:
+    def __call__(
+        self, *, uow: UnitOfWork, now: datetime, queued_at: datetime, policy: Policy
+    ) -> Awaitable[int]:
         """Queue what is due."""
         ...
 
@@ -206,6 +220,9 @@ class ButtonSpec(Generic[T]):
     run: ButtonHandler[T]
     role: Role | None = None
     unreadable: str = "errors.unknown_action"
+    # What a press does for someone in no team (a second tap on "erase my data"); without it
+    # they are told they are in no team.
+    without_team: OpenButtonHandler[T] | None = None
 
 
 @dataclass(frozen=True)

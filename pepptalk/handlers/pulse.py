@@ -9,13 +9,11 @@ from datetime import date, datetime
 from pepptalk.core.i18n import copy_for
 from pepptalk.core.kinds import DeliveryKind
 from pepptalk.core.messages import Message, Paragraph
+from pepptalk.core.privacy import shareable
 from pepptalk.handlers.digest_parts import Week
 from pepptalk.store.models import Member, Team
 from pepptalk.store.outbox import DeliveryJob, NewDelivery
 from pepptalk.store.uow import UnitOfWork
-
-# Below this many sellers answering, an average says too much about each of them.
-PULSE_AT_LEAST = 3
 
 
 def pulse_delivery(team: Team, anchor: Member, day: date, due: datetime) -> NewDelivery | None:
@@ -37,7 +35,7 @@ async def compose_pulse(*, uow: UnitOfWork, team: Team, day: date) -> Message | 
     """The pulse for the week up to `day` (None: fewer than three sellers answered)."""
     week = Week.ending(day)
     checkins = await uow.checkins.of_team_between(team_id=team.id, first=week.first, last=week.last)
-    if len({c.member_id for c in checkins}) < PULSE_AT_LEAST:
+    if not shareable(len({c.member_id for c in checkins})):
         return None
     asked = await uow.outbox.asked_between(team_id=team.id, first=week.first, last=week.last)
     copy = copy_for(team.language)

@@ -16,6 +16,7 @@ from pepptalk.handlers import (
     metrics,
     notes,
     pause,
+    privacy,
     recognition,
     reminders,
     seen,
@@ -45,6 +46,7 @@ REGISTRY = Registry(
         agenda.HABIT,
         actions.HABIT,
         digest.HABIT,
+        privacy.HABIT,
         home.HABIT,
         help.HABIT,
     )

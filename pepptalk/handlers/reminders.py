@@ -10,6 +10,7 @@ from pepptalk.core.calendar import is_paused, member_zone, window_day
 from pepptalk.core.i18n import copy_for
 from pepptalk.core.kinds import DeliveryKind, Role
 from pepptalk.core.messages import Message, Note, Paragraph, Reply, text_reply
+from pepptalk.core.privacy import DEFAULT_POLICY, Policy
 from pepptalk.handlers.checkin import first_name, mood_buttons
 from pepptalk.handlers.grammar import CommandLine
 from pepptalk.handlers.habit import ComposerSpec, Habit, JobSpec, TeamCommand, TeamTurn
@@ -22,7 +23,9 @@ REMIND_AFTER = timedelta(minutes=15)
 GRACE = timedelta(minutes=10)
 
 
-async def claim_reminders(*, uow: UnitOfWork, now: datetime, queued_at: datetime) -> int:
+async def claim_reminders(
+    *, uow: UnitOfWork, now: datetime, queued_at: datetime, policy: Policy = DEFAULT_POLICY
+) -> int:
     """Queue a reminder for each seller asked this morning who has not answered, from a while
     after check-in time until their leader's summary, once their check-in has had a while."""
     due: list[NewDelivery] = []

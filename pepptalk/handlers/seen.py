@@ -25,6 +25,7 @@ from pepptalk.core.messages import (
     Style,
     text_reply,
 )
+from pepptalk.core.privacy import DEFAULT_POLICY, Policy
 from pepptalk.handlers.grammar import CommandLine, read_id
 from pepptalk.handlers.habit import (
     ButtonSpec,
@@ -224,7 +225,9 @@ async def compose_nudge(
     return Message(summary=copy("feedback.nudge_title"), blocks=tuple(blocks))
 
 
-async def claim_nudges(*, uow: UnitOfWork, now: datetime, queued_at: datetime) -> int:
+async def claim_nudges(
+    *, uow: UnitOfWork, now: datetime, queued_at: datetime, policy: Policy = DEFAULT_POLICY
+) -> int:
     """Queue each leader's nudge, a few minutes after their summary, on workdays."""
     return await claim_for_leaders(
         uow=uow,

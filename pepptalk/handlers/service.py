@@ -16,6 +16,7 @@ from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.kinds import Role
 from pepptalk.core.messages import Message, Reply, text_reply
 from pepptalk.core.ports import Actor, Chat, Press, Submission, UserProfile
+from pepptalk.core.privacy import DEFAULT_POLICY, Policy
 from pepptalk.handlers.grammar import COMMAND_MAX, CommandLine, tokens
 from pepptalk.handlers.habit import Abandon, OpenCommand, Registry, TeamCommand, TeamTurn, Turn
 from pepptalk.handlers.metrics import (
@@ -44,17 +45,28 @@ def _refusal(copy: Copy, role: Role | None, key: str = "") -> Reply:
 def _team_turn(turn: Turn) -> TeamTurn | None:
     if turn.seat is None:
         return None
-    return TeamTurn(turn.uow, turn.chat, turn.actor, turn.seat, turn.now, turn.commands)
+    return TeamTurn(
+        turn.uow, turn.chat, turn.actor, turn.seat, turn.now, turn.commands, turn.policy
+    )
 
 
 class Habits:
     """Pepptalk's habits behind one door, for Slack, Teams and the playground alike."""
 
-    def __init__(self, *, registry: Registry, database: Database, chat: Chat, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        database: Database,
+        chat: Chat,
+        clock: Clock,
+        policy: Policy = DEFAULT_POLICY,
+    ) -> None:
         self.registry = registry
         self.database = database
         self.chat = chat
         self.clock = clock
+        self.policy = policy
 
     async def command(self, actor: Actor, text: str) -> Reply:
         """Answer one command, typed after `/pepptalk` (or to the bot in Teams)."""
@@ -140,7 +152,9 @@ class Habits:
     async def _run(self, actor: Actor, use: Callable[[Turn], Awaitable[R]]) -> R:
         async with self.database.uow() as uow:
             seat = await uow.teams.membership(actor.workspace_id, actor.user_id)
-            turn = Turn(uow, self.chat, actor, seat, self.clock(), self.registry.commands)
+            turn = Turn(
+                uow, self.chat, actor, seat, self.clock(), self.registry.commands, self.policy
+            )
             return await use(turn)
 
     async def _guarded(
@@ -199,14 +213,19 @@ class Habits:
 
     async def _press(self, turn: Turn, press: Press) -> Reply:
         team_turn = _team_turn(turn)
-        if team_turn is None:
-            return text_reply(turn.copy.text("errors.no_team"))
         spec = self.registry.buttons.get(press.action)
         if spec is None:
-            return text_reply(turn.copy.text("errors.unknown_action"))
+            key = "errors.no_team" if team_turn is None else "errors.unknown_action"
+            return text_reply(turn.copy.text(key))
+        if team_turn is None and spec.without_team is None:
+            return text_reply(turn.copy.text("errors.no_team"))
         target = spec.read(press)
         if target is None:
             return text_reply(turn.copy.text(spec.unreadable))
+        if team_turn is None:
+            if spec.without_team is None:  # pragma: no cover - answered above
+                return text_reply(turn.copy.text("errors.no_team"))
+            return await spec.without_team(turn=turn, target=target)
         if spec.role not in (None, team_turn.member.role):
             return _refusal(turn.copy, spec.role)
         return await spec.run(turn=team_turn, target=target)

@@ -11,6 +11,7 @@ from pepptalk.core.calendar import member_zone
 from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.kinds import DeliveryKind, Role
 from pepptalk.core.messages import Block, Fields, Heading, Message, Note, Paragraph, Reply
+from pepptalk.core.privacy import DEFAULT_POLICY, Policy
 from pepptalk.handlers.grammar import CommandLine
 from pepptalk.handlers.habit import ComposerSpec, Habit, JobSpec, TeamCommand, TeamTurn
 from pepptalk.handlers.leaders import claim_for_leaders, summary_delay
@@ -137,7 +138,9 @@ async def show_summary(*, turn: TeamTurn, line: CommandLine) -> Reply:
     return Reply(message=message)
 
 
-async def claim_summaries(*, uow: UnitOfWork, now: datetime, queued_at: datetime) -> int:
+async def claim_summaries(
+    *, uow: UnitOfWork, now: datetime, queued_at: datetime, policy: Policy = DEFAULT_POLICY
+) -> int:
     """Queue every leader summary due at `now`, and a word to the leader for each low mood that
     came after their summary; returns how many were newly queued."""
     summaries = await claim_for_leaders(

@@ -7,11 +7,13 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pepptalk.store.checkins import CheckinRepository
+from pepptalk.store.downloads import DownloadRepository
 from pepptalk.store.events import EventRepository
 from pepptalk.store.feedback import FeedbackRepository
 from pepptalk.store.meetings import MeetingRepository
 from pepptalk.store.metrics import MetricRepository
 from pepptalk.store.outbox import OutboxRepository
+from pepptalk.store.privacy import PrivacyRepository
 from pepptalk.store.references import ReferenceRepository
 from pepptalk.store.teams import TeamRepository
 from pepptalk.store.wins import WinRepository
@@ -34,6 +36,8 @@ class UnitOfWork:
     meetings: MeetingRepository
     references: ReferenceRepository
     events: EventRepository
+    privacy: PrivacyRepository
+    downloads: DownloadRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -49,6 +53,8 @@ class UnitOfWork:
         self.meetings = MeetingRepository(session)
         self.references = ReferenceRepository(session)
         self.events = EventRepository(session)
+        self.privacy = PrivacyRepository(session)
+        self.downloads = DownloadRepository(session)
         return self
 
     async def __aexit__(

@@ -12,6 +12,7 @@ from typing import assert_never
 
 from pepptalk.bot.playground.inbox import OpenForm
 from pepptalk.core.messages import (
+    Attachment,
     Buttons,
     Chart,
     Checkbox,
@@ -20,6 +21,7 @@ from pepptalk.core.messages import (
     Fields,
     FormInput,
     Heading,
+    Link,
     Message,
     Note,
     Paragraph,
@@ -102,6 +104,13 @@ def render_message_html(message: Message, *, context: dict[str, object]) -> str:
                 parts.append(
                     f'<img class="picture" src="data:image/png;base64,{data}" '
                     f'alt="{escape(block.alt)}">'
+                )
+            case Attachment():
+                parts.append(f'<p class="note">📎 {escape(block.title)}</p>')
+            case Link():
+                parts.append(
+                    f'<p><a class="btn primary" href="{escape(block.url)}" download>'
+                    f"{escape(block.label)}</a></p>"
                 )
             case _:
                 assert_never(block)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -14,7 +15,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from pepptalk.bot.slack.render import render_blocks, render_message
 from pepptalk.core.kinds import Platform
-from pepptalk.core.messages import Message, Picture
+from pepptalk.core.messages import Attachment, Message, Picture
 from pepptalk.core.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
 
 log = logging.getLogger(__name__)
@@ -71,12 +72,15 @@ class SlackChat:
         self, *, platform: Platform, workspace_id: str, user_id: str, message: Message
     ) -> SentMessage:
         """Post a DM (posting to a user id lands in the app's Messages tab with them); a message
-        with a picture uploads it, shared in the DM as one message with the other blocks."""
-        pictures = [(i, b) for i, b in enumerate(message.blocks) if isinstance(b, Picture)]
-        if not pictures:
+        with a picture or a file uploads it, shared in the DM as one message with the other
+        blocks."""
+        files = [
+            (i, b) for i, b in enumerate(message.blocks) if isinstance(b, Picture | Attachment)
+        ]
+        if not files:
             return await self._post(user_id, message)
-        at, picture = pictures[0]
-        return await self._post_with_picture(user_id, message, picture, at)
+        at, block = files[0]
+        return await self._post_with_file(user_id, message, _upload_of(block), at)
 
     async def send_channel(
         self, *, platform: Platform, workspace_id: str, channel_id: str, message: Message
@@ -104,11 +108,11 @@ class SlackChat:
         )
         return SentMessage(channel=str(response["channel"]), ref=str(response["ts"]))
 
-    async def _post_with_picture(
-        self, user_id: str, message: Message, picture: Picture, at: int
+    async def _post_with_file(
+        self, user_id: str, message: Message, file: Upload, at: int
     ) -> SentMessage:
-        """Upload the picture (block `at`) and share it in the person's DM with the message's
-        other blocks (further pictures stay words). Every step raises on failure, so the outbox
+        """Upload the file (block `at`) and share it in the person's DM with the message's
+        other blocks (further files stay words). Every step raises on failure, so the outbox
         tries the whole message again: a retry uploads afresh, and the earlier file, never
         shared, stays private; the message becomes visible only at the last step, once."""
         # completeUploadExternal shares only into a conversation id (C, G, D or Z), never a U id.
@@ -118,14 +122,14 @@ class SlackChat:
         try:
             ticket = await self._call(
                 self.client.files_getUploadURLExternal(
-                    filename=picture.name,
-                    length=len(picture.png),
-                    alt_txt=picture.alt[:MAX_ALT_TEXT] or None,
+                    filename=file.name,
+                    length=len(file.data),
+                    alt_txt=file.alt[:MAX_ALT_TEXT] or None,
                 )
             )
-            await self._upload(str(ticket["upload_url"]), picture.png)
+            await self._upload(str(ticket["upload_url"]), file.data)
             shared: dict[str, Any] = {
-                "files": json.dumps([{"id": ticket["file_id"], "title": _title(picture)}]),
+                "files": json.dumps([{"id": ticket["file_id"], "title": file.title}]),
                 "channel_id": channel,
             }
             blocks = render_blocks(rest)
@@ -137,7 +141,8 @@ class SlackChat:
                 self.client.api_call("files.completeUploadExternal", data=shared)
             )
         except DeliveryError as error:
-            if error.reason not in UPLOAD_REFUSED:
+            # A file is the whole point of its message (an export); a picture has its words.
+            if error.reason not in UPLOAD_REFUSED or not file.words_will_do:
                 raise
             log.warning("Slack refused the upload (%s); sending the words instead", error.reason)
             return await self._post(channel, message)
@@ -183,13 +188,35 @@ class SlackChat:
         return profile_of(response["user"])
 
 
+@dataclass(frozen=True)
+class Upload:
+    """What goes up to Slack as a file: a picture (whose words may stand in for it when Slack
+    refuses the upload) or a file made for the reader (which nothing can stand in for)."""
+
+    name: str
+    data: bytes
+    title: str
+    alt: str = ""
+    words_will_do: bool = False
+
+
+def _upload_of(block: Picture | Attachment) -> Upload:
+    if isinstance(block, Attachment):
+        return Upload(name=block.name, data=block.data, title=_cut(block.title) or block.name)
+    return Upload(
+        name=block.name, data=block.png, title=_title(block), alt=block.alt, words_will_do=True
+    )
+
+
+def _cut(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= MAX_FILE_TITLE else text[: MAX_FILE_TITLE - 1] + "…"
+
+
 def _title(picture: Picture) -> str:
     """The file's title, shown above the image: the picture's own title, else what it shows,
     else its file name."""
-    alt = (picture.title or picture.alt).strip()
-    if len(alt) > MAX_FILE_TITLE:
-        return alt[: MAX_FILE_TITLE - 1] + "…"
-    return alt or picture.name
+    return _cut(picture.title or picture.alt) or picture.name
 
 
 def _share_ts(response: AsyncSlackResponse, channel: str) -> str | None:

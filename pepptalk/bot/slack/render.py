@@ -6,6 +6,7 @@ import json
 from typing import Any, assert_never
 
 from pepptalk.core.messages import (
+    Attachment,
     Button,
     Buttons,
     Chart,
@@ -16,6 +17,7 @@ from pepptalk.core.messages import (
     Form,
     FormInput,
     Heading,
+    Link,
     Message,
     Note,
     Paragraph,
@@ -144,6 +146,13 @@ def render_blocks(message: Message) -> list[Json]:
                 # Block Kit cannot carry the image's bytes: a message sent to a DM uploads it
                 # (SlackChat); anywhere else the words stand in for it.
                 blocks.append({"type": "context", "elements": [_mrkdwn(f"📈 {block.alt}")]})
+            case Attachment():
+                # Uploaded when the message goes to a DM (SlackChat); elsewhere only its name.
+                blocks.append({"type": "context", "elements": [_mrkdwn(f"📎 {block.title}")]})
+            case Link():
+                label = escape(block.label).replace("|", "¦")
+                text = {"type": "mrkdwn", "text": f"<{escape(block.url)}|{label}>"}
+                blocks.append({"type": "section", "text": text})
             case _:
                 assert_never(block)
     if len(blocks) > MAX_BLOCKS:

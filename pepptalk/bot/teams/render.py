@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any, assert_never
 
 from pepptalk.core.messages import (
+    Attachment,
     Button,
     Buttons,
     Chart,
@@ -18,6 +19,7 @@ from pepptalk.core.messages import (
     Form,
     FormInput,
     Heading,
+    Link,
     Message,
     Note,
     Paragraph,
@@ -189,6 +191,12 @@ def render_card(
                     "altText": block.alt,
                     "size": "Stretch",
                 }
+            case Attachment():
+                # A card cannot carry a file: the habit offers a Link to it instead.
+                element = _text(f"📎 {block.title}", isSubtle=True, size="Small")
+            case Link():
+                open_url = {"type": "Action.OpenUrl", "title": block.label, "url": block.url}
+                element = {"type": "ActionSet", "actions": [open_url]}
             case _:
                 assert_never(block)
         if element is not None:
