@@ -22,6 +22,7 @@ from pepptalk.core.messages import (
     Reply,
     Style,
     Text,
+    plain,
 )
 from pepptalk.core.ports import DeliveryError, Press, RateLimitedError
 from pepptalk.core.privacy import DEFAULT_POLICY, Policy
@@ -50,7 +51,7 @@ DOWNLOAD_PATH = "/download/"
 
 
 def _private(text: Text) -> Reply:
-    return Reply(message=Message(summary=str(text), blocks=(Paragraph(text),)), private=True)
+    return Reply(message=Message(summary=plain(text), blocks=(Paragraph(text),)), private=True)
 
 
 def _when(value: datetime | None) -> str | None:

@@ -66,6 +66,14 @@ class Posted:
     files: list[Upload] = field(default_factory=list)
 
 
+def _is_json(data: bytes) -> bool:
+    try:
+        json.loads(data.decode("utf-8"))
+    except ValueError:
+        return False
+    return True
+
+
 def dm_of(user_id: str) -> str:
     """The DM channel between the app and a user, as chat.postMessage and conversations.open
     name it."""
@@ -451,6 +459,10 @@ class FakeSlackApi:
         # Slack takes the bytes either way; what is wrong with them shows at completion.
         if len(data) != upload.length:
             upload.problem = f"{upload.file_id}: {len(data)} bytes sent, {upload.length} announced"
+        elif upload.filename.endswith(".json"):
+            # Pepptalk's files are its charts (PNG) and people's exports (JSON).
+            if not _is_json(data):
+                upload.problem = f"{upload.file_id}: {upload.filename} is not UTF-8 JSON"
         elif not data.startswith(PNG_SIGNATURE):
             upload.problem = f"{upload.file_id}: {upload.filename} is not a PNG"
         return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
