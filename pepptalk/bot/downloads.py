@@ -18,7 +18,7 @@ PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 def _page(language: str, key: str, status: int) -> web.Response:
     copy = copy_for(language)
-    said = escape(copy(key))
+    said = escape(copy(key), quote=False)
     body = (
         f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
