@@ -332,3 +332,50 @@ async def test_notes_older_than_the_retention_period_go_at_the_tick(
     bjorn = await exported(team, "UBJORN")
     assert [(c["mood"], c["note"]) for c in bjorn["checkins"]] == [(3, None)]
     assert [t["note"] for t in bjorn["feedback_about_you"]] == [None]
+
+
+async def test_the_export_holds_a_sellers_whole_history_and_only_hers(team: Team) -> None:
+    await history(team)
+    anna = await exported(team, "UANNA")
+    assert list(anna) == [
+        "format",
+        "exported_at",
+        "person",
+        "memberships",
+        "checkins",
+        "wins",
+        "topics",
+        "feedback_about_you",
+        "feedback_you_logged",
+        "actions",
+        "figures",
+    ]
+    assert anna["format"] == 1 and anna["person"]["user_id"] == "UANNA"
+    [seat] = anna["memberships"]
+    assert seat["team"] == "Oslo" and seat["role"] == "seller" and seat["name"] == "Anna Berg"
+    assert seat["joined_at"] == "2026-11-13T08:00:00+00:00" and seat["removed_at"] is None
+    # Her private note is hers: it is in her export.
+    assert [(c["date"], c["mood"], c["note"], c["note_private"]) for c in anna["checkins"]] == [
+        ("2026-11-16", 2, "Missed the bus", False),
+        ("2026-11-17", 4, "Slept badly, keep it quiet", True),
+    ]
+    assert [w["text"] for w in anna["wins"]] == ["Booked a meeting with Equinor"]
+    assert [(t["text"], t["for"]) for t in anna["topics"]] == [("Cold-call openers", "team")]
+    assert [(t["kind"], t["note"], t["by"]) for t in anna["feedback_about_you"]] == [
+        ("coaching", "Worked on openers", "Kari Nordmann")
+    ]
+    assert anna["feedback_you_logged"] == []
+    assert [(a["number"], a["text"]) for a in anna["actions"]] == [(1, "Share the opener script")]
+    assert [(f["date"], f["metric"], f["value"], f["goal"]) for f in anna["figures"]] == [
+        ("2026-11-16", "calls", 40.0, 50.0)
+    ]
+    everything = json.dumps(anna, ensure_ascii=False)
+    for bjorns in ("Good weekend", "Closed Telenor", "CRM hygiene", "A great week"):
+        assert bjorns not in everything
+
+    kari = await exported(team, "ULEAD")
+    assert [(t["about"], t["kind"], t["note"]) for t in kari["feedback_you_logged"]] == [
+        ("Anna Berg", "coaching", "Worked on openers"),
+        ("Bjørn Lie", "praise", "A great week"),
+    ]
+    assert kari["checkins"] == [] and "Missed the bus" not in json.dumps(kari)
