@@ -37,6 +37,7 @@ from pepptalk.handlers.habit import (
     by_value,
 )
 from pepptalk.store.privacy import PersonData
+from pepptalk.store.teams import Membership
 from pepptalk.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -221,18 +222,22 @@ def _confirmation(copy: Copy, user_id: str) -> Message:
     )
 
 
-def _sole_leader(copy: Copy, user_id: str, team_id: int, team: str) -> Reply:
-    said = copy.text("privacy.sole_leader", team=team)
+async def _sole_leader(turn: Turn | TeamTurn, seat: Membership) -> Reply:
+    """Ask a team's only leader to hand the team over, or to erase it with a second tap (said
+    plainly when no one else is left in it)."""
+    copy, team = turn.copy, seat.team
+    alone = len(await turn.uow.teams.members(team.id)) <= 1
+    said = copy.text("privacy.sole_member" if alone else "privacy.sole_leader", team=team.name)
     button = Button(
-        copy("privacy.erase_team_button", team=team),
+        copy("privacy.erase_team_button", team=team.name),
         ERASE_TEAM,
-        f"{team_id}:{user_id}",
+        f"{team.id}:{turn.actor.user_id}",
         Style.DANGER,
     )
     return Reply(
         message=Message(
             summary=copy("privacy.confirm_summary"),
-            blocks=(Paragraph(said), Buttons(group=f"erase-team:{team_id}", buttons=(button,))),
+            blocks=(Paragraph(said), Buttons(group=f"erase-team:{team.id}", buttons=(button,))),
         ),
         private=True,
     )
@@ -246,7 +251,7 @@ async def ask_to_forget(*, turn: Turn, line: CommandLine) -> Reply:
         return _private(copy("privacy.nothing_kept"))
     seat = turn.seat
     if seat is not None and await privacy.sole_leader_of(seat.member):
-        return _sole_leader(copy, actor.user_id, seat.team.id, seat.team.name)
+        return await _sole_leader(turn, seat)
     return Reply(message=_confirmation(copy, actor.user_id), private=True)
 
 
@@ -258,7 +263,7 @@ async def forget_person(*, turn: Turn | TeamTurn, target: str) -> Reply:
     seat = turn.seat
     if seat is not None and await turn.uow.privacy.sole_leader_of(seat.member):
         # Their co-leader left between the question and the tap.
-        return _sole_leader(copy, actor.user_id, seat.team.id, seat.team.name)
+        return await _sole_leader(turn, seat)
     erased = await turn.uow.privacy.erase_person(
         workspace_id=actor.workspace_id, user_id=actor.user_id
     )

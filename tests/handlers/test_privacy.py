@@ -379,3 +379,17 @@ async def test_the_export_holds_a_sellers_whole_history_and_only_hers(team: Team
         ("Bjørn Lie", "praise", "A great week"),
     ]
     assert kari["checkins"] == [] and "Missed the bus" not in json.dumps(kari)
+
+
+async def test_a_leader_alone_in_a_team_erases_it_with_them(team: Team) -> None:
+    team.chat.add_user("UOLA", "Ola Leder")
+    await team.say("UOLA", "team create Bergen")
+    asked = await team.reply("UOLA", "forget-me")
+    said = words(asked)
+    assert "You're the last one left in Bergen" in said and "sellers" not in said
+    done = await team.press("UOLA", *button(asked))
+    assert "Bergen and everything kept in it are erased" in words(done)
+    assert set((await rows_of(team, "UOLA")).values()) == {0}
+    assert "You're not in a team yet" in await team.say("UOLA", "team")
+    # Oslo is untouched.
+    assert (await team.seat("UANNA")).team.name == "Oslo"
