@@ -1,6 +1,7 @@
 """The export's one-time download link, where a chat cannot take a file: in Teams (on
 Pepptalk's PUBLIC_URL) and in the playground, fetched from the real server over HTTP. It works
-once, for 15 minutes; a used, expired, unknown or malformed link gets a short page."""
+once, for 15 minutes; a used, expired, unknown or malformed link gets a short page. And
+forget-me in Teams, by a tap on the person's own card."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from typing import Any
 import aiohttp
 import pytest
 
+from pepptalk.core.kinds import Platform
 from tests.bot.playground.harness import running_playground
-from tests.bot.teams.activities import message, person
-from tests.bot.teams.cards import card_problems
+from tests.bot.teams.activities import TENANT, message, person
+from tests.bot.teams.cards import card_problems, taps
 from tests.bot.teams.site import TeamsSite, teams_site, texts
 from tests.fakes.clock import FakeClock
+from tests.stored import membership, reference
 
 KARI = person("Kari Nordmann")
 PUBLIC = "https://pepptalk.example.com"
@@ -144,3 +147,42 @@ async def test_the_playground_serves_its_own_download_link(tmp_path: Path) -> No
         assert document["person"]["platform"] == "playground"
         assert len(document["checkins"]) > 20  # eight weeks of the demo's mornings
         assert (await fetch(site.url + href))[0] == 410
+
+
+async def test_forget_me_in_teams_is_one_tap_on_the_persons_own_card(site: TeamsSite) -> None:
+    anna, bjorn = person("Anna Berg"), person("Bjørn Lie")
+    await site.post(message(anna, "hi"))
+    await site.post(message(bjorn, "hi"))
+    await site.post(
+        message(
+            KARI,
+            "team add <at>Anna Berg</at> <at>Bjørn Lie</at>",
+            channel="sales",
+            mentions=[anna, bjorn],
+        )
+    )
+    assert "Added Anna Berg and Bjørn Lie" in texts(site.connector.cards("sales"))
+    await site.post(message(anna, "forget-me"))
+    card = site.connector.cards("1on1-29:anna")[-1]
+    assert card_problems(card) == []
+    [erase] = taps(card)
+    assert erase["title"] == "Erase my data" and erase["style"] == "destructive"
+
+    await site.post(message(bjorn, value=erase["data"]))
+    assert "belongs to someone else" in texts(site.connector.cards("1on1-29:bjørn")[-1:])
+    await site.post(message(anna, value=erase["data"]))
+    assert "Everything Pepptalk kept about you is erased" in texts(
+        site.connector.cards("1on1-29:anna")
+    )
+    database = site.pepptalk.services.database
+    assert await membership(database, TENANT, "aad-anna") is None
+    assert await membership(database, TENANT, "aad-bjørn") is not None
+    assert (
+        await reference(
+            database, workspace_id=TENANT, platform=Platform.TEAMS, scope="user", key="aad-anna"
+        )
+        is None
+    )
+    assert await reference(
+        database, workspace_id=TENANT, platform=Platform.TEAMS, scope="user", key="aad-bjørn"
+    )
