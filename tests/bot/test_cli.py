@@ -195,3 +195,15 @@ async def test_metrics_import_says_in_one_line_why_a_file_cannot_be_loaded(
         assert out == "" and says in err and len(err.strip().splitlines()) == 1, err
         assert "Traceback" not in err
     assert await metrics_stored(database) == 0
+
+
+async def test_the_retention_job_runs_from_the_command_line_and_its_settings_are_checked(
+    tmp_path: Path,
+) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "RETENTION_DAYS": "30"}
+    code, output = await pepptalk("send", "retention", "--at", "2026-11-23T08:00Z", env=env)
+    assert code == 0 and "retention at 2026-11-23T08:00:00+00:00: queued 0" in output
+    code, output = await pepptalk("send", "retention", env={**env, "RETENTION_DAYS": "0"})
+    assert code == 2 and "retention_days" in output and "greater than or equal to 1" in output
+    code, output = await pepptalk("migrate", env={**env, "PUBLIC_URL": "pepptalk.example.com"})
+    assert code == 2 and "PUBLIC_URL must be the address people reach Pepptalk at" in output
