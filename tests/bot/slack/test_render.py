@@ -11,6 +11,7 @@ from pepptalk.bot.slack.render import (
 )
 from pepptalk.core.i18n import copy_for
 from pepptalk.core.messages import (
+    Attachment,
     Button,
     Buttons,
     Checkbox,
@@ -18,6 +19,7 @@ from pepptalk.core.messages import (
     Fields,
     Form,
     Heading,
+    Link,
     Message,
     Paragraph,
     TextInput,
@@ -116,3 +118,19 @@ def test_a_button_says_whose_it_is_to_a_screen_reader() -> None:
     row = Buttons("nudge:7", (Button("Log feedback", "feedback_log", "7", reader="Log: Anna"),))
     [block] = render_blocks(Message("s", (row,)))
     assert block["elements"][0]["accessibility_label"] == "Log: Anna"
+
+
+def test_a_link_is_a_slack_link_and_a_file_outside_a_dm_is_its_name() -> None:
+    message = Message(
+        summary="s",
+        blocks=(
+            Link("https://p.example.com/download/a?b=1&c=<2>", "Download <your|data>"),
+            Attachment(b"{}", "export.json", "application/json", "Your data (export.json)"),
+        ),
+    )
+    blocks = render_message(message)["blocks"]
+    assert block_problems(blocks, max_blocks=50) == []
+    assert blocks[0]["text"]["text"] == (
+        "<https://p.example.com/download/a?b=1&amp;c=&lt;2&gt;|Download &lt;your¦data&gt;>"
+    )
+    assert blocks[1]["elements"][0]["text"] == "📎 Your data (export.json)"
