@@ -13,7 +13,7 @@ import aiohttp
 
 from pepptalk.bot.app import Pepptalk, create_playground
 from pepptalk.bot.config import Settings
-from pepptalk.bot.playground.web import Playground
+from pepptalk.bot.playground.site import Playground
 from tests.fakes.clock import FakeClock
 from tests.fakes.serving import served
 
@@ -33,8 +33,8 @@ class PlaygroundSite:
         assert self.pepptalk.playground is not None
         return self.pepptalk.playground
 
-    async def page(self, who: str) -> str:
-        async with self.http.get(f"{self.url}/?as={who}") as response:
+    async def page(self, who: str, view: str = "dm") -> str:
+        async with self.http.get(f"{self.url}/?as={who}&view={view}") as response:
             assert response.status == 200
             return await response.text()
 
@@ -56,7 +56,7 @@ class PlaygroundSite:
 
 def visible_text(html: str) -> str:
     """Roughly what a person reads on the page."""
-    without_style = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    without_style = re.sub(r"<(style|script)>.*?</\1>", "", html, flags=re.S)
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", without_style)))
 
 
