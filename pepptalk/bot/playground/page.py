@@ -90,6 +90,7 @@ def render_page(
     return f"""<!doctype html>
 <html lang="{escape(copy.language)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>{escape(view.title)} · {escape(copy("playground.title"))}</title><style>{STYLE}</style>
 </head>
 <body data-live="{escape(version)}" data-as="{escape(me)}">

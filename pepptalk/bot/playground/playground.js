@@ -6,6 +6,10 @@
     // was scrolled, with focus in its first field, and Escape does what Cancel does.
     dialog.close();
     dialog.showModal();
+    // Again once the page has loaded: going to the #message anchor would take focus back.
+    const first = () => dialog.querySelector("[autofocus]")?.focus();
+    first();
+    window.addEventListener("load", () => setTimeout(first, 0));
     dialog.addEventListener("cancel", (event) => {
       event.preventDefault();
       dialog.querySelector('button[value="cancel"]').click();

@@ -61,12 +61,17 @@ def visible_text(html: str) -> str:
 
 
 @asynccontextmanager
-async def running_playground(tmp_path: Path) -> AsyncIterator[PlaygroundSite]:
+async def running_playground(
+    tmp_path: Path, real_clock: FakeClock | None = None
+) -> AsyncIterator[PlaygroundSite]:
+    """The playground on `tmp_path`'s demo database: run it again on the same path to restart."""
     settings = Settings(
         _env_file=None,
         playground_database_url=f"sqlite:///{tmp_path / 'demo.db'}",
     )
-    pepptalk = await create_playground(settings, real_clock=FakeClock(SUNDAY_EVENING))
+    pepptalk = await create_playground(
+        settings, real_clock=real_clock or FakeClock(SUNDAY_EVENING)
+    )
     try:
         async with served(pepptalk.web) as url:
             harness = PlaygroundSite(pepptalk, url)
