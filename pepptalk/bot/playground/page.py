@@ -77,7 +77,8 @@ def render_page(
     elif view.posts:
         body = _days(view.posts, copy=copy, zone=zone, today=today, context=context)
     else:
-        body = f'<p class="hint">{escape(copy("playground.empty"))}</p>'
+        empty = "playground.channel_empty" if view.name == "channel" else "playground.empty"
+        body = f'<p class="hint">{escape(copy(empty))}</p>'
     composer = ""
     if view.name == "dm":
         composer = f"""<form method="post" action="/playground/command" class="composer">

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time, timedelta
 
 from aiohttp import web
 
@@ -21,6 +21,8 @@ from pepptalk.store.models import Team
 
 PLAYGROUND = web.AppKey("playground", Playground)
 VIEWS = ("dm", "home", "channel")
+# The nudge follows the summary by five minutes: a jump past both stops for each.
+NUDGE_AFTER_SUMMARY = timedelta(minutes=5)
 
 
 def _playground(request: web.Request) -> Playground:
@@ -229,12 +231,22 @@ async def handle_clock(request: web.Request) -> web.Response:
     if moment is None:
         playground.flashes[me] = (await playground.copy_of(me))("playground.bad_time")
         raise _back(me, form)
+    # Every scheduled moment on the way happens, as it would have while the demo ran: a jump
+    # to the meeting brings the mornings before it and the draft agenda the day before.
+    stops = [u.at for u in upcoming(team, playground.clock()) if u.at < moment] if team else []
+    stops += [at + NUDGE_AFTER_SUMMARY for at in stops if at + NUDGE_AFTER_SUMMARY < moment]
+    for stop in [*sorted(set(stops)), moment]:
+        await _run_at(playground, me, stop)
+    raise _back(me, form)
+
+
+async def _run_at(playground: Playground, me: str, moment: datetime) -> None:
+    """Move the clock to `moment` and let the schedule run there."""
     await playground.move_clock(moment)
     # Check-ins first, so the rest of the team can answer before a summary is drawn up.
     await run_job(playground.services, "checkins")
     await answer_checkins(playground.services, playground.inbox, playing=me)
     await tick(playground.services)
-    raise _back(me, form)
 
 
 async def handle_reset(request: web.Request) -> web.Response:

@@ -69,9 +69,7 @@ async def running_playground(
         _env_file=None,
         playground_database_url=f"sqlite:///{tmp_path / 'demo.db'}",
     )
-    pepptalk = await create_playground(
-        settings, real_clock=real_clock or FakeClock(SUNDAY_EVENING)
-    )
+    pepptalk = await create_playground(settings, real_clock=real_clock or FakeClock(SUNDAY_EVENING))
     try:
         async with served(pepptalk.web) as url:
             harness = PlaygroundSite(pepptalk, url)

@@ -99,7 +99,9 @@ async def test_a_morning_in_the_playground_by_phone_and_desktop(
                 # What happens next is said on the clock.
                 await page.get_by_text("Next: summary at 09:00").wait_for()
                 await page.get_by_role("button", name="😕 Low").click()
-                await page.get_by_text("Ingrid Solberg will see it before the first call").wait_for()
+                await page.get_by_text(
+                    "Ingrid Solberg will see it before the first call"
+                ).wait_for()
                 pressed = page.get_by_role("button", name="😕 Low")
                 assert await pressed.get_attribute("aria-pressed") == "true"
 
