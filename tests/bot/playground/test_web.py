@@ -287,3 +287,23 @@ async def test_the_demo_keeps_across_a_restart_until_reset(tmp_path: Path) -> No
         assert "Nothing here yet" in text
     async with running_playground(tmp_path) as site:
         assert "Good morning, Anna!" not in visible_text(await site.page("UANNA"))
+
+
+async def test_home_shows_a_sellers_history_and_a_leaders_day(site: PlaygroundSite) -> None:
+    anna = visible_text(await site.page("UANNA", "home"))
+    assert "Your mornings, Anna" in anna and "Check-in streak" in anna and "Your wins" in anna
+    ingrid = await site.page("UINGRID", "home")
+    assert "Who could use a word today" in visible_text(ingrid)
+    # Its buttons work from there: Log feedback opens the form over Home.
+    value = re.search(r'name="action" value="feedback_log">.*?name="value" value="([^"]+)"', ingrid)
+    assert value is not None
+    status, page = await site.post(
+        "/playground/action",
+        "UINGRID",
+        view="home",
+        action="feedback_log",
+        group="g",
+        value=value.group(1),
+    )
+    assert status == 200 and '<dialog open class="dialog" id="form-dialog"' in page
+    assert "Who could use a word today" in visible_text(page), "still on Home behind it"
