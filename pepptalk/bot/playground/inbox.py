@@ -7,14 +7,18 @@ so they are all there again after a restart.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from pepptalk.bot.playground.codec import dumps, loads
 from pepptalk.bot.playground.state import PlaygroundState
 from pepptalk.core.messages import Form, Message
 
+log = logging.getLogger(__name__)
 # A person's thread keeps this many messages; older ones scroll away as in a chat.
 THREAD_LIMIT = 200
 
@@ -82,16 +86,28 @@ class Inbox:
     def _changed_now(self) -> None:
         self.version += 1
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self.flush())
+            self._writer = asyncio.create_task(self._write_soon())
+
+    async def _write_soon(self) -> None:
+        try:
+            await self.flush()
+        except (SQLAlchemyError, OSError) as error:
+            # Kept for the next write; the page goes on from memory meanwhile.
+            log.warning("playground: messages not kept yet, will try again: %r", error)
 
     async def flush(self) -> None:
-        """Write what has changed since the last write."""
+        """Write what has changed since the last write (and what changes while writing)."""
         async with self._writing:
-            if not (self._added or self._changed or self._kept_from):
-                return
-            added, changed, kept_from = self._added, self._changed, self._kept_from
-            self._added, self._changed, self._kept_from = [], {}, {}
-            await self._state.write(added, changed, kept_from)
+            while self._added or self._changed or self._kept_from:
+                added, changed, kept_from = self._added, self._changed, self._kept_from
+                self._added, self._changed, self._kept_from = [], {}, {}
+                try:
+                    await self._state.write(added, dict(changed), kept_from)
+                except BaseException:
+                    self._added[:0] = added
+                    self._changed = {**changed, **self._changed}
+                    self._kept_from = {**kept_from, **self._kept_from}
+                    raise
 
     async def post(
         self, user_id: str, message: Message, *, at: datetime, private: bool = False

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pepptalk.bot.playground.chat import PlaygroundChat
 from pepptalk.bot.playground.clock import PlaygroundClock
@@ -102,7 +102,7 @@ class Playground:
     async def reset(self) -> None:
         """Start the demo over: every table emptied, the clock back to now, the team reseeded."""
         await self.state.clear()
-        self.clock.offset = self.clock.offset * 0
+        self.clock.offset = timedelta()
         self.flashes.clear()
         await self.state.put_setting(_TOKEN, self.token)
         await seed_demo(self.services.database, today=self.clock.local().date())
