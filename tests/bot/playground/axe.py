@@ -19,7 +19,8 @@ SCRIPT = CACHE / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def axe_script() -> tuple[str | None, str]:
-    """axe-core's script, installing it when missing; or None and why it cannot be had."""
+    """axe-core's script, installing it when missing; or None and why: only when there is no
+    npm to install it with (a failed install is an error, not a reason to skip)."""
     if not SCRIPT.exists():
         npm = shutil.which("npm")
         if npm is None:
@@ -44,5 +45,7 @@ def axe_script() -> tuple[str | None, str]:
             check=False,
         )
         if done.returncode != 0 or not SCRIPT.exists():
-            return None, f"npm could not install axe-core {AXE_VERSION}: {done.stderr[-300:]}"
+            raise RuntimeError(
+                f"npm could not install axe-core {AXE_VERSION}: {done.stderr[-300:]}"
+            )
     return SCRIPT.read_text("utf-8"), ""
