@@ -11,11 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.chats import PlatformChats
 from pepptalk.bot.config import Settings, async_database_url
-from pepptalk.bot.playground.chat import PlaygroundChat
-from pepptalk.bot.playground.clock import PlaygroundClock
-from pepptalk.bot.playground.inbox import Inbox
-from pepptalk.bot.playground.seed import CAST, directory, seed_demo
-from pepptalk.bot.playground.web import Playground
+from pepptalk.bot.playground.site import Playground, open_playground
 from pepptalk.bot.services import Clock, Services, system_clock
 from pepptalk.bot.slack.app import create_bolt_app
 from pepptalk.bot.slack.chat import SlackChat
@@ -25,13 +21,10 @@ from pepptalk.bot.teams.bot import PepptalkTeamsBot
 from pepptalk.bot.teams.chat import TeamsChat
 from pepptalk.bot.teams.endpoint import TeamsEndpoint
 from pepptalk.bot.web import create_web_app
-from pepptalk.core.calendar import zone
 from pepptalk.core.kinds import Platform
 from pepptalk.core.ports import Chat
 from pepptalk.handlers.registry import REGISTRY
 from pepptalk.store.database import Database, open_database
-
-DEMO_ZONE = "Europe/Oslo"
 
 
 @dataclass
@@ -106,19 +99,13 @@ async def create_app(
 async def create_playground(settings: Settings, *, real_clock: Clock = system_clock) -> Pepptalk:
     """Build the local playground: its own database (seeded once), an inbox, a movable clock."""
     database = await open_database(async_database_url(settings.playground_database_url))
-    clock = PlaygroundClock(zone(DEMO_ZONE), real_clock)
-    await seed_demo(database, today=clock.local().date())
-    inbox = Inbox()
-    chat = PlaygroundChat(inbox, directory(), clock)
-    services = Services(
-        database=database, chat=chat, registry=REGISTRY, clock=clock, policy=settings.policy
-    )
-    playground = Playground(services=services, inbox=inbox, clock=clock, cast=CAST)
+    playground = await open_playground(database, real_clock=real_clock, policy=settings.policy)
     return Pepptalk(
         settings=settings,
         database=database,
-        services=services,
+        services=playground.services,
         bolt=None,
-        web=create_web_app(services=services, bolt=None, playground=playground),
+        web=create_web_app(services=playground.services, bolt=None, playground=playground),
         playground=playground,
+        closers=[playground.inbox.flush],
     )

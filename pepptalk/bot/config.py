@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -53,6 +55,14 @@ class Settings(BaseSettings):
     # outside the chat (an export's one-time download in Teams).
     retention_days: int = Field(default=365, ge=1)
     public_url: str | None = None
+    # `debug` also lets the libraries underneath speak below WARNING.
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("database_url", "playground_database_url")
     @classmethod

@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy.exc import SQLAlchemyError
 
 from pepptalk.bot import downloads, metrics_api
-from pepptalk.bot.playground.web import Playground
+from pepptalk.bot.playground.site import Playground
 from pepptalk.bot.playground.web import register as register_playground
 from pepptalk.bot.services import Services
 from pepptalk.bot.teams.endpoint import TeamsEndpoint

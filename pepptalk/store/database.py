@@ -75,5 +75,10 @@ class Database:
 async def open_database(url: str) -> Database:
     """The database at an async URL, migrated to head."""
     engine = create_engine(url)
-    await migrate(engine)
+    try:
+        await migrate(engine)
+    except BaseException:
+        # Let go of what was opened, so a process that says why and exits leaves nothing behind.
+        await engine.dispose()
+        raise
     return Database(engine)

@@ -204,6 +204,7 @@ async def test_the_retention_job_runs_from_the_command_line_and_its_settings_are
     code, output = await pepptalk("send", "retention", "--at", "2026-11-23T08:00Z", env=env)
     assert code == 0 and "retention at 2026-11-23T08:00:00+00:00: queued 0" in output
     code, output = await pepptalk("send", "retention", env={**env, "RETENTION_DAYS": "0"})
-    assert code == 2 and "retention_days" in output and "greater than or equal to 1" in output
+    assert code == 2 and "RETENTION_DAYS" in output and "greater than or equal to 1" in output
+    assert len(output.strip().splitlines()) == 1
     code, output = await pepptalk("migrate", env={**env, "PUBLIC_URL": "pepptalk.example.com"})
     assert code == 2 and "PUBLIC_URL must be the address people reach Pepptalk at" in output

@@ -89,7 +89,7 @@ async def _answer(
     reply = await services.habits.press(actor, Press(mood.action, row.group, mood.value))
     if reply.message is None:
         return
-    inbox.replace(person.user_id, card.id, reply.message)
+    await inbox.replace(person.user_id, card.id, reply.message)
     note_row = _single_button_row(reply.message.blocks)
     if not answer.note or note_row is None:
         return
@@ -104,7 +104,7 @@ async def _answer(
         actor, Submission(opened.form.action, opened.form.context, values)
     )
     if saved.message is not None:
-        inbox.replace(person.user_id, card.id, saved.message)
+        await inbox.replace(person.user_id, card.id, saved.message)
 
 
 async def answer_checkins(services: Services, inbox: Inbox, *, playing: str) -> int:

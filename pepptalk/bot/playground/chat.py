@@ -21,14 +21,14 @@ class PlaygroundChat:
         self, *, platform: Platform, workspace_id: str, user_id: str, message: Message
     ) -> SentMessage:
         """Put a message in the person's thread."""
-        posted = self.inbox.post(user_id, message, at=self.clock())
+        posted = await self.inbox.post(user_id, message, at=self.clock())
         return SentMessage(channel=f"dm-{user_id}", ref=str(posted.id))
 
     async def send_channel(
         self, *, platform: Platform, workspace_id: str, channel_id: str, message: Message
     ) -> SentMessage:
         """Post in the team channel, which everyone in the playground can read."""
-        posted = self.inbox.post(channel_key(channel_id), message, at=self.clock())
+        posted = await self.inbox.post(channel_key(channel_id), message, at=self.clock())
         return SentMessage(channel=channel_id, ref=str(posted.id))
 
     async def update_direct(
@@ -42,7 +42,7 @@ class PlaygroundChat:
     ) -> None:
         """Change a message in the person's thread, where it is."""
         if sent.ref.isdigit():
-            self.inbox.replace(user_id, int(sent.ref), message)
+            await self.inbox.replace(user_id, int(sent.ref), message)
 
     async def find_user(
         self, *, platform: Platform, workspace_id: str, user_id: str

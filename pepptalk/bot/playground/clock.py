@@ -9,15 +9,20 @@ from pepptalk.bot.services import Clock, system_clock
 
 
 class PlaygroundClock:
-    """Real time plus an offset that only grows: the outbox never sees time run backwards."""
+    """Real time plus an offset that only grows: the outbox never sees time run backwards.
 
-    def __init__(self, zone: ZoneInfo, real: Clock = system_clock) -> None:
+    The offset is what the playground keeps in its database, so a restart goes on at the demo's
+    time, not at today's."""
+
+    def __init__(
+        self, zone: ZoneInfo, real: Clock = system_clock, offset: timedelta = timedelta()
+    ) -> None:
         self.zone = zone
         self._real = real
-        self._offset = timedelta()
+        self.offset = offset
 
     def __call__(self) -> datetime:
-        return self._real() + self._offset
+        return self._real() + self.offset
 
     def local(self) -> datetime:
         """The playground's time in its team's zone."""
@@ -28,15 +33,22 @@ class PlaygroundClock:
         ahead = moment.astimezone(UTC) - self()
         if ahead <= timedelta():
             return False
-        self._offset += ahead
+        self.offset += ahead
         return True
 
-    def next_at(self, hhmm: time, *, skip_weekends: bool = False) -> datetime:
-        """The next time the wall clock shows `hhmm` (today if still ahead, else a later day)."""
+    def next_at(
+        self, hhmm: time, *, skip_weekends: bool = False, weekday: int | None = None
+    ) -> datetime:
+        """The next time the wall clock shows `hhmm` (today if still ahead, else a later day),
+        on a weekday (0 is Monday) when one is given."""
         local = self.local()
         day: date = local.date()
         candidate = datetime.combine(day, hhmm, tzinfo=self.zone)
-        while candidate <= local or (skip_weekends and candidate.weekday() >= 5):
+        while (
+            candidate <= local
+            or (skip_weekends and candidate.weekday() >= 5)
+            or (weekday is not None and candidate.weekday() != weekday)
+        ):
             day += timedelta(days=1)
             candidate = datetime.combine(day, hhmm, tzinfo=self.zone)
         return candidate

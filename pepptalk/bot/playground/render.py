@@ -75,8 +75,9 @@ def _buttons(row: Buttons, *, context: dict[str, object]) -> str:
     return f'<div class="buttons" role="group">{"".join(forms)}</div>'
 
 
-def render_message_html(message: Message, *, context: dict[str, object]) -> str:
-    """A message's blocks as HTML; `context` rides along with every button press."""
+def render_message_html(message: Message, *, context: dict[str, object], live: bool = True) -> str:
+    """A message's blocks as HTML; `context` rides along with every button press. A message
+    that is no longer `live` (from an earlier day) keeps its words but not its buttons."""
     parts = []
     for block in message.blocks:
         match block:
@@ -95,7 +96,8 @@ def render_message_html(message: Message, *, context: dict[str, object]) -> str:
             case Divider():
                 parts.append("<hr>")
             case Buttons():
-                parts.append(_buttons(block, context=context))
+                if live:
+                    parts.append(_buttons(block, context=context))
             case Chart():
                 # Drawn into a Picture before it is shown; if one slips through, its words.
                 parts.append(f'<p class="note">{escape(block.alt)}</p>')
@@ -119,11 +121,13 @@ def render_message_html(message: Message, *, context: dict[str, object]) -> str:
     return "".join(parts)
 
 
-def _field_html(field: FormInput, open_form: OpenForm) -> str:
+def _field_html(field: FormInput, open_form: OpenForm, *, first: bool) -> str:
     name = escape(field.name)
+    # The dialog opens with the cursor in its first field.
+    described = " autofocus" if first else ""
     error = open_form.errors.get(field.name)
     error_html = f'<p class="error" id="err-{name}">{escape(error)}</p>' if error else ""
-    described = f' aria-describedby="err-{name}"' if error else ""
+    described += f' aria-describedby="err-{name}"' if error else ""
     match field:
         case TextInput():
             value = escape(str(open_form.values.get(field.name, field.initial)))
@@ -147,32 +151,34 @@ def _field_html(field: FormInput, open_form: OpenForm) -> str:
             )
             return (
                 f'<label for="f-{name}">{escape(field.label)}</label>'
-                f'<select id="f-{name}" name="{name}" required>{options}</select>{error_html}'
+                f'<select id="f-{name}" name="{name}" required{described}>{options}</select>'
+                f"{error_html}"
             )
         case Checkbox():
             mark = " checked" if open_form.values.get(field.name, field.checked) else ""
             return (
                 f'<label class="check"><input type="checkbox" name="{name}"'
-                f' value="yes"{mark}> {escape(field.label)}</label>{error_html}'
+                f' value="yes"{mark}{described}> {escape(field.label)}</label>{error_html}'
             )
         case _:
             assert_never(field)
 
 
 def render_form_html(open_form: OpenForm, *, context: dict[str, object]) -> str:
-    """An open form as a dialog section with its inputs and any errors."""
+    """An open form as a dialog over the page, wherever the person had scrolled to; the page's
+    script makes it modal, and Escape cancels it."""
     form = open_form.form
-    fields = [_field_html(field, open_form) for field in form.inputs]
+    fields = [_field_html(field, open_form, first=i == 0) for i, field in enumerate(form.inputs)]
     intro = f"<p>{escape(form.intro)}</p>" if form.intro else ""
     source = open_form.source_id if open_form.source_id is not None else ""
     return (
-        '<section class="dialog" role="dialog" aria-labelledby="form-title">'
+        '<dialog open class="dialog" id="form-dialog" aria-labelledby="form-title">'
         f'<h2 id="form-title">{escape(form.title)}</h2>{intro}'
         '<form method="post" action="/playground/form">'
         + hidden(**context, action=form.action, form_context=form.context, source=source)
         + "".join(fields)
         + f'<div class="buttons"><button class="btn primary" name="submit" value="save">'
         f"{escape(form.submit)}</button>"
-        f'<button class="btn" name="submit" value="cancel">{escape(form.cancel)}</button></div>'
-        "</form></section>"
+        f'<button class="btn" name="submit" value="cancel" formnovalidate>'
+        f"{escape(form.cancel)}</button></div></form></dialog>"
     )

@@ -213,6 +213,10 @@ class _ThreadedCredentials(AsyncHTTPPolicy[Any, Any]):
             raise AttributeError(name)
         return getattr(self._source.credentials, name)
 
+    async def token(self) -> str:
+        """A token for the connector (fetched off the loop)."""
+        return await self._source.token()
+
     async def send(self, request: Any, **kwargs: Any) -> Any:
         """Add the bearer token and pass the request on."""
         token = await self._source.token()

@@ -13,7 +13,7 @@ import aiohttp
 
 from pepptalk.bot.app import Pepptalk, create_playground
 from pepptalk.bot.config import Settings
-from pepptalk.bot.playground.web import Playground
+from pepptalk.bot.playground.site import Playground
 from tests.fakes.clock import FakeClock
 from tests.fakes.serving import served
 
@@ -33,8 +33,8 @@ class PlaygroundSite:
         assert self.pepptalk.playground is not None
         return self.pepptalk.playground
 
-    async def page(self, who: str) -> str:
-        async with self.http.get(f"{self.url}/?as={who}") as response:
+    async def page(self, who: str, view: str = "dm") -> str:
+        async with self.http.get(f"{self.url}/?as={who}&view={view}") as response:
             assert response.status == 200
             return await response.text()
 
@@ -56,17 +56,20 @@ class PlaygroundSite:
 
 def visible_text(html: str) -> str:
     """Roughly what a person reads on the page."""
-    without_style = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    without_style = re.sub(r"<(style|script)>.*?</\1>", "", html, flags=re.S)
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", without_style)))
 
 
 @asynccontextmanager
-async def running_playground(tmp_path: Path) -> AsyncIterator[PlaygroundSite]:
+async def running_playground(
+    tmp_path: Path, real_clock: FakeClock | None = None
+) -> AsyncIterator[PlaygroundSite]:
+    """The playground on `tmp_path`'s demo database: run it again on the same path to restart."""
     settings = Settings(
         _env_file=None,
         playground_database_url=f"sqlite:///{tmp_path / 'demo.db'}",
     )
-    pepptalk = await create_playground(settings, real_clock=FakeClock(SUNDAY_EVENING))
+    pepptalk = await create_playground(settings, real_clock=real_clock or FakeClock(SUNDAY_EVENING))
     try:
         async with served(pepptalk.web) as url:
             harness = PlaygroundSite(pepptalk, url)

@@ -139,8 +139,8 @@ async def test_seen_offers_log_feedback_and_a_double_save_stores_one_talk(
     await open_site.post(message(KARI, "seen"))
     [card] = open_site.connector.cards(KARI_1ON1)[-1:]
     actions = {action["title"]: action["data"] for action in taps(card)}
-    assert "Log feedback: Megan Bowen" in actions, actions
-    await open_site.post(message(KARI, value=actions["Log feedback: Megan Bowen"]))
+    assert "Log feedback for Megan Bowen" in actions, actions
+    await open_site.post(message(KARI, value=actions["Log feedback for Megan Bowen"]))
     [form] = open_site.connector.cards(KARI_1ON1)[-1:]
     save = {**form["actions"][0]["data"], "kind": "praise", "note": "Great demo"}
     await open_site.post(message(KARI, value=save, reply_to_id="form-9"))
