@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from pepptalk.store.checkins import CheckinRepository
 from pepptalk.store.events import EventRepository
 from pepptalk.store.feedback import FeedbackRepository
+from pepptalk.store.installations import InstallationRepository
 from pepptalk.store.meetings import MeetingRepository
 from pepptalk.store.metrics import MetricRepository
 from pepptalk.store.outbox import OutboxRepository
@@ -34,6 +35,7 @@ class UnitOfWork:
     meetings: MeetingRepository
     references: ReferenceRepository
     events: EventRepository
+    installations: InstallationRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -49,6 +51,7 @@ class UnitOfWork:
         self.meetings = MeetingRepository(session)
         self.references = ReferenceRepository(session)
         self.events = EventRepository(session)
+        self.installations = InstallationRepository(session)
         return self
 
     async def __aexit__(
