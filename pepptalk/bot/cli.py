@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
+from pydantic import ValidationError
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from pepptalk.bot import metrics_api
 from pepptalk.bot.app import Pepptalk, create_app, create_playground
-from pepptalk.bot.config import Settings
+from pepptalk.bot.config import Settings, settings_problem
 from pepptalk.bot.jobs import run_job
 from pepptalk.bot.schedule import create_scheduler
 from pepptalk.core.i18n import copy_for
@@ -209,8 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings = Settings()
-    except ValueError as error:
-        print(f"Settings are not valid: {error}", file=sys.stderr)
+    except ValidationError as error:
+        print(f"Settings are not valid: {settings_problem(error)}", file=sys.stderr)
         return 2
     if args.command == "migrate":
         asyncio.run(_migrate(settings))

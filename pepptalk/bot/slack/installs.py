@@ -1,0 +1,371 @@
+"""Many workspaces: each install's tokens kept encrypted in Pepptalk's own database, as the
+installation and OAuth state stores Bolt's OAuth flow asks for, and each workspace's Web API
+client built from its install (token rotation included)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError, SlackTokenRotationError
+from slack_sdk.oauth.installation_store import Bot, Installation
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
+
+from pepptalk.bot.cipher import TokenCipher, UnreadableSecretError
+from pepptalk.store.database import Database
+from pepptalk.store.installation_models import SlackInstallation
+from pepptalk.store.installations import InstallationRecord
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+# Why a workspace's queued messages end unsent.
+UNINSTALLED = "app_uninstalled"
+REVOKED = "tokens_revoked"
+# A cached client is read from the store again after this long, so an install updated by another
+# replica (a rotated token, a reinstall) is picked up.
+RECHECK_SECONDS = 60.0
+
+
+def _epoch(when: datetime | None) -> int | None:
+    return None if when is None else int(when.timestamp())
+
+
+def _datetime(epoch: int | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
+
+
+class PepptalkInstallationStore(AsyncInstallationStore):
+    """Bolt's installation store on Pepptalk's database; bot tokens only, encrypted."""
+
+    def __init__(self, *, database: Database, cipher: TokenCipher, clock: Clock) -> None:
+        self.database, self.cipher, self.clock = database, cipher, clock
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_save(self, installation: Installation) -> None:
+        """Store an install (a second install of a workspace updates the first)."""
+        await self._save(installation.to_bot(), installer=installation.user_id)
+
+    async def async_save_bot(self, bot: Bot) -> None:
+        """Store a bot's tokens (after a rotation)."""
+        await self._save(bot, installer=None)
+
+    async def _save(self, bot: Bot, *, installer: str | None) -> None:
+        if not bot.team_id or not bot.bot_token:
+            # Pepptalk asks for bot scopes only: an install without a bot is not one it can use.
+            raise BoltError("the install brought no bot token for a workspace")
+        refresh = bot.bot_refresh_token
+        record = InstallationRecord(
+            workspace_id=bot.team_id,
+            enterprise_id=bot.enterprise_id,
+            team_name=bot.team_name,
+            app_id=bot.app_id,
+            bot_id=bot.bot_id,
+            bot_user_id=bot.bot_user_id,
+            bot_scopes=",".join(bot.bot_scopes or []),
+            bot_token=self.cipher.encrypt(bot.bot_token),
+            bot_refresh_token=self.cipher.encrypt(refresh) if refresh else None,
+            bot_token_expires_at=_datetime(bot.bot_token_expires_at),
+            installer_user_id=installer,
+        )
+        try:
+            async with self.database.uow() as uow:
+                found = await uow.installations.find(bot.team_id) if installer is None else None
+                if found is not None:
+                    # A rotated bot keeps who installed it (a Bot does not carry that).
+                    record = replace(record, installer_user_id=found.installer_user_id)
+                await uow.installations.save(record, now=self.clock())
+        except SQLAlchemyError as error:
+            # Bolt turns a BoltError into its "could not save" page; nothing half-written stays.
+            log.error("could not store the install of %s: %r", bot.team_id, error)
+            raise BoltError("the install could not be stored") from None
+
+    async def _open(self, team_id: str | None) -> tuple[SlackInstallation, str, str | None] | None:
+        """The workspace's install with its tokens decrypted; tokens stored under an older key
+        are stored again under the newest on the way."""
+        if not team_id:
+            return None
+        async with self.database.uow() as uow:
+            row = await uow.installations.find(team_id)
+            if row is None:
+                return None
+            try:
+                token = self.cipher.decrypt(row.bot_token)
+                refresh = (
+                    self.cipher.decrypt(row.bot_refresh_token) if row.bot_refresh_token else None
+                )
+            except UnreadableSecretError:
+                log.error(
+                    "the tokens of workspace %s cannot be decrypted with PEPPTALK_ENCRYPTION_KEY "
+                    "(was the key they were stored under removed?); reinstall the app there",
+                    team_id,
+                )
+                return None
+            if token.rotated is not None:
+                row.bot_token = token.rotated
+            if refresh is not None and refresh.rotated is not None:
+                row.bot_refresh_token = refresh.rotated
+            return row, token.plaintext, refresh.plaintext if refresh else None
+
+    async def async_find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        """The workspace's bot, tokens decrypted."""
+        installation = await self.async_find_installation(
+            enterprise_id=enterprise_id, team_id=team_id
+        )
+        return installation.to_bot() if installation is not None else None
+
+    async def async_find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        """The workspace's install, tokens decrypted. Pepptalk keeps no user's own install, so
+        asking for one person's gives None unless they installed it."""
+        opened = await self._open(team_id)
+        if opened is None:
+            return None
+        row, token, refresh = opened
+        if user_id is not None and user_id != row.installer_user_id:
+            return None
+        return Installation(
+            app_id=row.app_id,
+            enterprise_id=row.enterprise_id,
+            team_id=row.workspace_id,
+            team_name=row.team_name,
+            bot_token=token,
+            bot_id=row.bot_id,
+            bot_user_id=row.bot_user_id,
+            bot_scopes=row.bot_scopes,
+            bot_refresh_token=refresh,
+            bot_token_expires_at=_epoch(row.bot_token_expires_at),
+            user_id=row.installer_user_id or "",
+            installed_at=row.installed_at.timestamp(),
+        )
+
+    async def remove(self, team_id: str, *, reason: str) -> int:
+        """Forget a workspace's install and end its queued messages; how many were ended."""
+        async with self.database.uow() as uow:
+            return await uow.installations.remove(team_id, reason=reason)
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        """Bolt's uninstall hook: forget the workspace's install."""
+        if team_id:
+            await self.remove(team_id, reason=UNINSTALLED)
+
+    async def async_delete_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
+    ) -> None:
+        """Bolt's uninstall hook: forget the workspace's install (no user installs are kept)."""
+        if team_id and user_id is None:
+            await self.remove(team_id, reason=UNINSTALLED)
+
+    async def async_delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        """Bolt's uninstall hook: forget the workspace's install."""
+        if team_id:
+            await self.remove(team_id, reason=UNINSTALLED)
+
+
+class PepptalkStateStore(AsyncOAuthStateStore):
+    """OAuth states in Pepptalk's database: each used once, within its time."""
+
+    def __init__(self, *, database: Database, clock: Clock, expiration_seconds: int) -> None:
+        self.database, self.clock = database, clock
+        self.expiration = timedelta(seconds=expiration_seconds)
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
+        """A new, unguessable state (expired ones are cleared on the way)."""
+        state = secrets.token_urlsafe(32)
+        now = self.clock()
+        async with self.database.uow() as uow:
+            await uow.installations.forget_states_before(now)
+            await uow.installations.issue_state(state, expires_at=now + self.expiration)
+        return state
+
+    async def async_consume(self, state: str) -> bool:
+        """True once for a state issued here and still in its time; False for any other."""
+        if not state or len(state) > 128:
+            return False
+        async with self.database.uow() as uow:
+            return await uow.installations.consume_state(state, now=self.clock())
+
+
+@dataclass
+class _Cached:
+    client: AsyncWebClient
+    checked_at: float
+    expires_at: int | None
+
+
+class WorkspaceClients:
+    """The Web API client each workspace's messages go through: one token for all (single
+    workspace), or each install's own, read from the store, rotated when due, and cached."""
+
+    def __init__(
+        self,
+        base: AsyncWebClient,
+        *,
+        store: PepptalkInstallationStore | None = None,
+        rotator: AsyncTokenRotator | None = None,
+        rotate_minutes: int = 120,
+    ) -> None:
+        self.base, self.store, self.rotator = base, store, rotator
+        self.rotate_seconds = rotate_minutes * 60
+        self._cache: dict[str, _Cached] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def _fresh(self, entry: _Cached | None, now: float, wall: float) -> bool:
+        if entry is None or now - entry.checked_at > RECHECK_SECONDS:
+            return False
+        return entry.expires_at is None or entry.expires_at > wall + self.rotate_seconds
+
+    async def client_for(self, workspace_id: str) -> AsyncWebClient | None:
+        """The workspace's client; None when Pepptalk is not installed there."""
+        if self.store is None:
+            return self.base
+        loop = asyncio.get_running_loop()
+        wall = datetime.now(UTC).timestamp()
+        if self._fresh(self._cache.get(workspace_id), loop.time(), wall):
+            return self._cache[workspace_id].client
+        # One look-up (and at most one rotation) per workspace at a time.
+        async with self._locks.setdefault(workspace_id, asyncio.Lock()):
+            entry = self._cache.get(workspace_id)
+            if self._fresh(entry, loop.time(), wall):
+                return entry.client if entry else None
+            installation = await self.store.async_find_installation(
+                enterprise_id=None, team_id=workspace_id
+            )
+            if installation is None or not installation.bot_token:
+                self._cache.pop(workspace_id, None)
+                return None
+            installation = await self._rotated(installation)
+            token = installation.bot_token
+            if entry is None or entry.client.token != token:
+                entry = _Cached(self._client(token), 0.0, None)
+            entry.checked_at, entry.expires_at = loop.time(), installation.bot_token_expires_at
+            self._cache[workspace_id] = entry
+            return entry.client
+
+    async def _rotated(self, installation: Installation) -> Installation:
+        """The install with fresh tokens when the bot token expires within the rotation window."""
+        if self.rotator is None or self.store is None or installation.bot_refresh_token is None:
+            return installation
+        refreshed = await self.rotator.perform_token_rotation(
+            installation=installation, minutes_before_expiration=self.rotate_seconds // 60
+        )
+        if refreshed is None:
+            return installation
+        await self.store.async_save(refreshed)
+        return refreshed
+
+    def _client(self, token: str | None) -> AsyncWebClient:
+        return AsyncWebClient(
+            token=token, base_url=self.base.base_url, timeout=self.base.timeout, team_id=None
+        )
+
+    def forget(self, workspace_id: str) -> None:
+        """Drop a workspace's cached client (it was uninstalled or its tokens revoked)."""
+        self._cache.pop(workspace_id, None)
+
+
+class InstalledWorkspaceAuthorize(AsyncAuthorize):
+    """Bolt's authorize for many workspaces: the request's workspace must be installed; its
+    token comes from WorkspaceClients (so a rotation happens once, whoever needs it first)."""
+
+    def __init__(self, clients: WorkspaceClients) -> None:
+        self.clients = clients
+        self._results: dict[str, AuthorizeResult] = {}
+
+    async def __call__(
+        self,
+        *,
+        context: AsyncBoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        **_actor: Any,
+    ) -> AuthorizeResult | None:
+        """Who the bot is in the request's workspace, or None when it is not installed there."""
+        try:
+            client = await self.clients.client_for(team_id or "")
+        except SlackTokenRotationError as error:
+            log.error(
+                "Slack refused to rotate the tokens of %s: %s",
+                team_id,
+                error.api_error.response.get("error"),
+            )
+            return None
+        token = client.token if client is not None else None
+        if token is None:
+            log.info("a request from workspace %s, where Pepptalk is not installed", team_id)
+            return None
+        if token in self._results:
+            return self._results[token]
+        try:
+            response = await context.client.auth_test(token=token)
+        except SlackApiError as error:
+            log.warning("the token of %s was refused: %s", team_id, error.response.get("error"))
+            return None
+        result = AuthorizeResult.from_auth_test_response(
+            auth_test_response=response,
+            bot_token=token,
+            user_token=None,
+            bot_scopes=None,
+            user_scopes=None,
+        )
+        self._results[token] = result
+        return result
+
+    def forget(self, workspace_id: str) -> None:
+        """Forget what was authorised in a workspace that is gone."""
+        self._results = {t: r for t, r in self._results.items() if r.team_id != workspace_id}
+
+
+@dataclass
+class SlackInstalls:
+    """What Pepptalk knows of the workspaces it is in, for the listeners that hear one leave."""
+
+    database: Database
+    clients: WorkspaceClients
+    authorize: InstalledWorkspaceAuthorize | None = None
+
+    async def gone(self, workspace_id: str, *, reason: str) -> int:
+        """A workspace uninstalled the app or revoked its token: forget the install (with many
+        workspaces) and end its queued messages as failed; returns how many were ended."""
+        async with self.database.uow() as uow:
+            if self.clients.store is not None:
+                ended = await uow.installations.remove(workspace_id, reason=reason)
+            else:
+                ended = await uow.installations.fail_pending(workspace_id, reason=reason)
+        self.clients.forget(workspace_id)
+        if self.authorize is not None:
+            self.authorize.forget(workspace_id)
+        log.info("Slack: %s in workspace %s; %d queued messages ended", reason, workspace_id, ended)
+        return ended
