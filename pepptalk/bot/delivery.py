@@ -12,7 +12,8 @@ import asyncio
 import logging
 import random
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -57,18 +58,27 @@ LIMITED_PER_DRAIN = 5
 
 class _Pauses:
     """Who must wait, keyed by what the platform said is limited: a Slack 429 pauses its
-    workspace, a Teams 429/412/502/504 only the conversation that answered it."""
+    workspace, a Teams 429/412/502/504 only the conversation that answered it.
 
-    def __init__(self, clock: Clock, sleep: Sleep) -> None:
+    Once a key has been limited, its sends take turns, one at a time: when the pause ends, one
+    send tries, and the next goes when it got through. Everyone waiting on a key letting go at
+    once would only earn another 429 each (and burn their tries); keys never limited send as
+    many at once as the sender allows.
+    """
+
+    def __init__(self, clock: Clock, sleep: Sleep, waiting: Callable[[int], None]) -> None:
         self._clock = clock
         self._sleep = sleep
+        self._waiting = waiting
         self._reopen: dict[PauseKey, datetime] = {}
         self._strikes: dict[PauseKey, int] = {}
+        self._turns: dict[PauseKey, asyncio.Lock] = {}
 
     def close(self, key: PauseKey, retry_after: float | None) -> None:
         """Pause `key`: as long as the platform asked, else longer with each strike in a row."""
         strikes = self._strikes.get(key, 0) + 1
         self._strikes[key] = strikes
+        self._turns.setdefault(key, asyncio.Lock())
         if retry_after is None:
             ceiling = min(BACKOFF_LONGEST, BACKOFF_FIRST * 2 ** (strikes - 1))
             wait = ceiling * (1 + random.random() / 2)  # noqa: S311 - jitter, not a secret
@@ -88,7 +98,7 @@ class _Pauses:
         times = [self._reopen[key] for key in keys if key in self._reopen]
         return max(times) if times else None
 
-    async def wait(self, keys: set[PauseKey]) -> float:
+    async def _wait(self, keys: set[PauseKey]) -> float:
         """Sleep until every one of `keys` is open; returns the seconds slept."""
         waited = 0.0
         seen: datetime | None = None
@@ -100,6 +110,31 @@ class _Pauses:
                 await self._sleep(remaining)
                 waited += remaining
         return waited
+
+    @asynccontextmanager
+    async def turn(self, keys: set[PauseKey]) -> AsyncIterator[float]:
+        """Hold the turn to send to `keys` (wait for it and for their pauses to end); yields the
+        seconds slept. While waiting, the send counts as waiting, not as work in progress."""
+        # Always in one order, so two sends needing the same two turns cannot each hold one.
+        turns = [self._turns[k] for k in sorted(keys, key=str) if k in self._turns]
+        held: list[asyncio.Lock] = []
+        blocked = bool(turns) or self.reopens(keys) is not None
+        if blocked:
+            self._waiting(1)
+        try:
+            for lock in turns:
+                await lock.acquire()
+                held.append(lock)
+            waited = await self._wait(keys)
+            if blocked:
+                blocked = False
+                self._waiting(-1)
+            yield waited
+        finally:
+            if blocked:
+                self._waiting(-1)
+            for lock in held:
+                lock.release()
 
 
 # A send is not started this close to the end of its lease: another sender may take it after.
@@ -123,6 +158,37 @@ async def _compose_batch(
     return messages
 
 
+async def _sendable(
+    database: Database,
+    registry: Registry,
+    jobs: list[DeliveryJob],
+    report: DrainReport,
+    now: datetime,
+) -> list[tuple[DeliveryJob, Message]]:
+    """Compose a leased batch; what has nothing to say is skipped, a batch that cannot be
+    composed goes back to the outbox."""
+    try:
+        messages = await _compose_batch(database, registry, jobs)
+    except Exception as error:
+        # A bug in composing must not lose the batch: put it back and report it.
+        log.exception("composing %d deliveries failed", len(jobs))
+        for job in jobs:
+            failure = DeliveryError(repr(error), permanent=False)
+            await _failed(database, job, failure, now, report)
+        return []
+    silent = [job for job in jobs if messages.get(job.delivery.id) is None]
+    if silent:
+        async with database.uow() as uow:
+            for job in silent:
+                await uow.outbox.finish(
+                    delivery_id=job.delivery.id,
+                    status=DeliveryStatus.SKIPPED,
+                    error="nothing to send",
+                )
+        report.skipped += len(silent)
+    return [(job, m) for job in jobs if (m := messages.get(job.delivery.id)) is not None]
+
+
 async def deliver_pending(
     *,
     database: Database,
@@ -134,59 +200,74 @@ async def deliver_pending(
     batch: int = 200,
     lease_for: timedelta = timedelta(minutes=5),
 ) -> DrainReport:
-    """Send every due delivery in the outbox, until none is left that is due now."""
+    """Send every due delivery in the outbox, until none is left that is due now.
+
+    Deliveries stream through: more are leased as soon as fewer than half a batch are being
+    worked on, and a send waiting out a pause does not count as work. So a workspace the
+    platform paused holds back only its own messages, never the next batch of everyone else's.
+    """
     report = DrainReport()
     owner = uuid.uuid4().hex
-    pauses = _Pauses(clock, sleep)
+    changed = asyncio.Event()
+    waiting = 0
+
+    def count_waiting(delta: int) -> None:
+        nonlocal waiting
+        waiting += delta
+        changed.set()
+
+    pauses = _Pauses(clock, sleep, count_waiting)
     slots = asyncio.Semaphore(concurrency)
     sent: list[SentResult] = []
     marking = asyncio.Lock()
 
     async def record_sent() -> None:
-        # Marked in small groups: cheap, and a crash mid-batch re-sends at most a group.
+        # Marked in small groups: cheap, and a crash mid-drain re-sends at most a group.
         async with marking:
             done = sent[:]
             del sent[:]
-            async with database.uow() as uow:
-                await uow.outbox.mark_sent(done, now=clock())
+            if done:
+                async with database.uow() as uow:
+                    await uow.outbox.mark_sent(done, now=clock())
 
     async def send(job: DeliveryJob, message: Message) -> None:
         keys = _keys(job)
         limited_here = 0
         while True:
             # Waiting holds no slot: a paused conversation must not keep the others from going.
-            report.waited_seconds += await pauses.wait(keys)
-            lease_end = job.delivery.lease_until
-            if lease_end is not None and clock() >= lease_end - LEASE_MARGIN:
-                # Waiting out rate limits ate the lease: hand the row back rather than risk
-                # a second sender taking it while this one sends.
-                async with database.uow() as uow:
-                    await uow.outbox.reschedule(
-                        delivery_id=job.delivery.id,
-                        due_at=clock(),
-                        error=None,
-                        count_attempt=False,
-                    )
-                report.retried += 1
-                return
-            try:
-                async with slots:
-                    where = await _send(chat, job, message)
-            except RateLimitedError as limited:
-                report.rate_limited += 1
-                key = (job.team.platform, job.delivery.workspace_id, limited.scope)
-                pauses.close(key, limited.retry_after)
-                keys.add(key)
-                limited_here += 1
-                if limited_here < LIMITED_PER_DRAIN:
-                    continue
-                error = DeliveryError(f"{limited}"[:200], permanent=False)
-                await _failed(database, job, error, clock(), report)
-                return
-            except DeliveryError as error:
-                await _failed(database, job, error, clock(), report)
-                return
-            pauses.cleared(keys)
+            async with pauses.turn(keys) as waited:
+                report.waited_seconds += waited
+                lease_end = job.delivery.lease_until
+                if lease_end is not None and clock() >= lease_end - LEASE_MARGIN:
+                    # Waiting out rate limits ate the lease: hand the row back rather than risk
+                    # a second sender taking it while this one sends.
+                    async with database.uow() as uow:
+                        await uow.outbox.reschedule(
+                            delivery_id=job.delivery.id,
+                            due_at=clock(),
+                            error=None,
+                            count_attempt=False,
+                        )
+                    report.retried += 1
+                    return
+                try:
+                    async with slots:
+                        where = await _send(chat, job, message)
+                except RateLimitedError as limited:
+                    report.rate_limited += 1
+                    key = (job.team.platform, job.delivery.workspace_id, limited.scope)
+                    pauses.close(key, limited.retry_after)
+                    keys.add(key)
+                    limited_here += 1
+                    if limited_here < LIMITED_PER_DRAIN:
+                        continue
+                    error = DeliveryError(f"{limited}"[:200], permanent=False)
+                    await _failed(database, job, error, clock(), report)
+                    return
+                except DeliveryError as error:
+                    await _failed(database, job, error, clock(), report)
+                    return
+                pauses.cleared(keys)
             sent.append(
                 SentResult(job.delivery.id, where.channel, where.ref, job.delivery.attempts + 1)
             )
@@ -195,45 +276,49 @@ async def deliver_pending(
                 await record_sent()
             return
 
-    while True:
-        async with database.uow() as uow:
-            jobs = await uow.outbox.lease(
-                now=clock(), owner=owner, limit=batch, lease_for=lease_for
-            )
-        if not jobs:
-            return report
+    async def guarded(job: DeliveryJob, message: Message) -> None:
         try:
-            messages = await _compose_batch(database, registry, jobs)
+            await send(job, message)
         except Exception as error:
-            # A bug in composing must not lose the batch: put it back and report it.
-            log.exception("composing %d deliveries failed", len(jobs))
-            for job in jobs:
-                await _failed(
-                    database, job, DeliveryError(repr(error), permanent=False), clock(), report
-                )
-            continue
-        sendable = [(job, m) for job in jobs if (m := messages.get(job.delivery.id)) is not None]
-        silent = [job for job in jobs if messages.get(job.delivery.id) is None]
-        if silent:
-            async with database.uow() as uow:
-                for job in silent:
-                    await uow.outbox.finish(
-                        delivery_id=job.delivery.id,
-                        status=DeliveryStatus.SKIPPED,
-                        error="nothing to send",
+            # A bug or an outage we did not foresee: keep the row, try again later.
+            log.error("delivery %s failed", job.delivery.id, exc_info=error)
+            failure = DeliveryError(repr(error), permanent=False)
+            await _failed(database, job, failure, clock(), report)
+        finally:
+            changed.set()
+
+    tasks: set[asyncio.Task[None]] = set()
+    loop = asyncio.get_running_loop()
+    # When the outbox last had nothing due: asked again at most once a second while sends run.
+    empty_at: float | None = None
+    try:
+        while True:
+            # Cleared before looking, so a send that ends while we look still wakes us below.
+            changed.clear()
+            tasks = {task for task in tasks if not task.done()}
+            working = len(tasks) - waiting
+            rested = empty_at is None or loop.time() - empty_at >= 1.0
+            if not tasks or (working <= batch // 2 and rested):
+                async with database.uow() as uow:
+                    jobs = await uow.outbox.lease(
+                        now=clock(), owner=owner, limit=batch, lease_for=lease_for
                     )
-            report.skipped += len(silent)
-        outcomes = await asyncio.gather(
-            *(send(job, message) for job, message in sendable), return_exceptions=True
-        )
-        await record_sent()
-        for (job, _), outcome in zip(sendable, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                # A bug or an outage we did not foresee: keep the row, try again later.
-                log.error("delivery %s failed", job.delivery.id, exc_info=outcome)
-                await _failed(
-                    database, job, DeliveryError(repr(outcome), permanent=False), clock(), report
-                )
+                if jobs:
+                    empty_at = None
+                    for job, message in await _sendable(database, registry, jobs, report, clock()):
+                        tasks.add(asyncio.create_task(guarded(job, message)))
+                    continue
+                if not tasks:
+                    await record_sent()
+                    return report
+                empty_at = loop.time()
+            if len(tasks) == waiting:
+                # Everything left is waiting out a pause: record what was sent meanwhile.
+                await record_sent()
+            await changed.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 def _keys(job: DeliveryJob) -> set[PauseKey]:
