@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pepptalk.bot.charts import drawn
+from pepptalk.bot.pacing import (
+    BACKOFF_FIRST,
+    BACKOFF_LONGEST,
+    GIVEN_UP_FOR,
+    LIMITED_PER_DRAIN,
+    Clock,
+    PauseKey,
+    Pauses,
+    Sleep,
+)
 from pepptalk.core.kinds import DeliveryStatus
 from pepptalk.core.messages import Message
 from pepptalk.core.ports import Chat, DeliveryError, RateLimitedError, SentMessage
@@ -27,9 +34,16 @@ from pepptalk.store.outbox import DeliveryJob, SentResult
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[None]]
 MAX_ATTEMPTS = 6
+# The pacing's knobs, named here too: the sender's tests read them where the sender is.
+__all__ = [
+    "BACKOFF_FIRST",
+    "BACKOFF_LONGEST",
+    "GIVEN_UP_FOR",
+    "LIMITED_PER_DRAIN",
+    "DrainReport",
+    "deliver_pending",
+]
 
 
 @dataclass
@@ -43,98 +57,6 @@ class DrainReport:
     rate_limited: int = 0
     waited_seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
-
-
-# Where a pause applies: (platform, workspace, scope); scope None is the whole workspace.
-PauseKey = tuple[str, str, str | None]
-# When the platform does not say how long to wait: 1 s, 2 s, 4 s... up to a minute, each with up
-# to half again of jitter, so sends that failed together do not come back together.
-BACKOFF_FIRST = 1.0
-BACKOFF_LONGEST = 60.0
-# A send limited this often in one drain goes back to the outbox as a failed attempt, so a
-# conversation that never gets better ends as FAILED after MAX_ATTEMPTS, not in an endless loop.
-LIMITED_PER_DRAIN = 5
-
-
-class _Pauses:
-    """Who must wait, keyed by what the platform said is limited: a Slack 429 pauses its
-    workspace, a Teams 429/412/502/504 only the conversation that answered it.
-
-    Once a key has been limited, its sends take turns, one at a time: when the pause ends, one
-    send tries, and the next goes when it got through. Everyone waiting on a key letting go at
-    once would only earn another 429 each (and burn their tries); keys never limited send as
-    many at once as the sender allows.
-    """
-
-    def __init__(self, clock: Clock, sleep: Sleep, waiting: Callable[[int], None]) -> None:
-        self._clock = clock
-        self._sleep = sleep
-        self._waiting = waiting
-        self._reopen: dict[PauseKey, datetime] = {}
-        self._strikes: dict[PauseKey, int] = {}
-        self._turns: dict[PauseKey, asyncio.Lock] = {}
-
-    def close(self, key: PauseKey, retry_after: float | None) -> None:
-        """Pause `key`: as long as the platform asked, else longer with each strike in a row."""
-        strikes = self._strikes.get(key, 0) + 1
-        self._strikes[key] = strikes
-        self._turns.setdefault(key, asyncio.Lock())
-        if retry_after is None:
-            ceiling = min(BACKOFF_LONGEST, BACKOFF_FIRST * 2 ** (strikes - 1))
-            wait = ceiling * (1 + random.random() / 2)  # noqa: S311 - jitter, not a secret
-        else:
-            wait = max(retry_after, 0.0)
-        reopen = self._clock() + timedelta(seconds=wait)
-        if key not in self._reopen or reopen > self._reopen[key]:
-            self._reopen[key] = reopen
-
-    def cleared(self, keys: set[PauseKey]) -> None:
-        """A send went through: the next strike there starts the backoff afresh."""
-        for key in keys:
-            self._strikes.pop(key, None)
-
-    def reopens(self, keys: set[PauseKey]) -> datetime | None:
-        """When the last of `keys` reopens (None: none is paused)."""
-        times = [self._reopen[key] for key in keys if key in self._reopen]
-        return max(times) if times else None
-
-    async def _wait(self, keys: set[PauseKey]) -> float:
-        """Sleep until every one of `keys` is open; returns the seconds slept."""
-        waited = 0.0
-        seen: datetime | None = None
-        # Each closing is waited out once, so a clock and a sleep that disagree cannot spin.
-        while (reopen := self.reopens(keys)) is not None and reopen != seen:
-            seen = reopen
-            remaining = (seen - self._clock()).total_seconds()
-            if remaining > 0:
-                await self._sleep(remaining)
-                waited += remaining
-        return waited
-
-    @asynccontextmanager
-    async def turn(self, keys: set[PauseKey]) -> AsyncIterator[float]:
-        """Hold the turn to send to `keys` (wait for it and for their pauses to end); yields the
-        seconds slept. While waiting, the send counts as waiting, not as work in progress."""
-        # Always in one order, so two sends needing the same two turns cannot each hold one.
-        turns = [self._turns[k] for k in sorted(keys, key=str) if k in self._turns]
-        held: list[asyncio.Lock] = []
-        blocked = bool(turns) or self.reopens(keys) is not None
-        if blocked:
-            self._waiting(1)
-        try:
-            for lock in turns:
-                await lock.acquire()
-                held.append(lock)
-            waited = await self._wait(keys)
-            if blocked:
-                blocked = False
-                self._waiting(-1)
-            yield waited
-        finally:
-            if blocked:
-                self._waiting(-1)
-            for lock in held:
-                lock.release()
 
 
 # A send is not started this close to the end of its lease: another sender may take it after.
@@ -216,7 +138,7 @@ async def deliver_pending(
         waiting += delta
         changed.set()
 
-    pauses = _Pauses(clock, sleep, count_waiting)
+    pauses = Pauses(clock, sleep, count_waiting)
     slots = asyncio.Semaphore(concurrency)
     sent: list[SentResult] = []
     marking = asyncio.Lock()
@@ -236,6 +158,17 @@ async def deliver_pending(
         while True:
             # Waiting holds no slot: a paused conversation must not keep the others from going.
             async with pauses.turn(keys) as waited:
+                if waited is None:
+                    # Its workspace or conversation is in a storm of refusals: later, then.
+                    async with database.uow() as uow:
+                        await uow.outbox.reschedule(
+                            delivery_id=job.delivery.id,
+                            due_at=pauses.given_up(keys) or clock(),
+                            error="rate limited again and again; tried again later",
+                            count_attempt=False,
+                        )
+                    report.retried += 1
+                    return
                 report.waited_seconds += waited
                 lease_end = job.delivery.lease_until
                 if lease_end is not None and clock() >= lease_end - LEASE_MARGIN:
