@@ -217,6 +217,9 @@ class FakeSlackApi:
     channel_per_second: float | None = None
     random_429: float = 0.0
     seed: int = 13
+    # Every Web API call in the order it came: method, workspace (None: an unknown token) and
+    # HTTP status (429 when refused), so tests can tell what went out while something waited.
+    history: list[tuple[str, str | None, int]] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _post_count: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _recent: dict[str, deque[float]] = field(default_factory=dict)
@@ -414,8 +417,14 @@ class FakeSlackApi:
         token = token or (str(args["token"]) if args.get("token") else None)
         workspace = self.tokens.get(token or "")
         if workspace is None:
+            self.history.append((method, None, 200))
             return web.json_response({"ok": False, "error": "invalid_auth"})
         self.calls.append(Call(method, args, token, workspace))
+        answer = self._answer(method, args)
+        self.history.append((method, workspace, answer.status))
+        return answer
+
+    def _answer(self, method: str, args: dict[str, Any]) -> web.Response:
         injected = self._injected(method)
         if injected is not None:
             return injected

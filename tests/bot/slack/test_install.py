@@ -15,7 +15,14 @@ import yaml
 from cryptography.fernet import Fernet
 
 from tests.bot.slack.harness import SlackHarness
-from tests.bot.slack.workspaces import KEY, get, install, running_many, start_install
+from tests.bot.slack.workspaces import (
+    KEY,
+    database_files,
+    get,
+    install,
+    running_many,
+    start_install,
+)
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack_api import CLIENT_ID
 
@@ -27,11 +34,6 @@ ROOT = Path(__file__).resolve().parents[3]
 async def slack(tmp_path: Path) -> AsyncIterator[SlackHarness]:
     async with running_many(tmp_path, FakeClock(MONDAY_0830_OSLO)) as harness:
         yield harness
-
-
-def database_files(tmp_path: Path) -> dict[str, bytes]:
-    """Every byte of the SQLite database, its write-ahead log included."""
-    return {path.name: path.read_bytes() for path in tmp_path.glob("pepptalk.db*")}
 
 
 def stored_installs(tmp_path: Path) -> list[tuple[str, str, str | None]]:

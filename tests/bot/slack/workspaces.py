@@ -22,6 +22,11 @@ KEY = Fernet.generate_key().decode()
 STATE_COOKIE = "slack-app-oauth-state"
 
 
+def database_files(tmp_path: Path) -> dict[str, bytes]:
+    """Every byte of the SQLite database, its write-ahead log included."""
+    return {path.name: path.read_bytes() for path in tmp_path.glob("pepptalk.db*")}
+
+
 def many_settings(tmp_path: Path, api: FakeSlackApi, *, keys: str = KEY) -> Settings:
     """Settings of a multi-workspace install pointed at the fake."""
     return Settings(
