@@ -155,41 +155,31 @@ async def deliver_pending(
     async def send(job: DeliveryJob, message: Message) -> None:
         keys = _keys(job)
         limited_here = 0
-        while True:
-            # Waiting holds no slot: a paused conversation must not keep the others from going.
-            async with pauses.turn(keys) as waited:
+        async with pauses.turn(keys) as turn:
+            while True:
+                # Waiting holds no slot: a paused conversation must not keep the others from going.
+                waited = await turn.ready()
                 if waited is None:
                     # Its workspace or conversation is in a storm of refusals: later, then.
-                    async with database.uow() as uow:
-                        await uow.outbox.reschedule(
-                            delivery_id=job.delivery.id,
-                            due_at=pauses.given_up(keys) or clock(),
-                            error="rate limited again and again; tried again later",
-                            count_attempt=False,
-                        )
-                    report.retried += 1
+                    later = pauses.given_up(keys) or clock()
+                    await _hand_back(database, job, later, "rate limited again and again", report)
                     return
                 report.waited_seconds += waited
                 lease_end = job.delivery.lease_until
                 if lease_end is not None and clock() >= lease_end - LEASE_MARGIN:
                     # Waiting out rate limits ate the lease: hand the row back rather than risk
                     # a second sender taking it while this one sends.
-                    async with database.uow() as uow:
-                        await uow.outbox.reschedule(
-                            delivery_id=job.delivery.id,
-                            due_at=clock(),
-                            error=None,
-                            count_attempt=False,
-                        )
-                    report.retried += 1
+                    await _hand_back(database, job, clock(), None, report)
                     return
                 try:
                     async with slots:
+                        if turn.stale():
+                            continue
                         where = await _send(chat, job, message)
                 except RateLimitedError as limited:
                     report.rate_limited += 1
                     key = (job.team.platform, job.delivery.workspace_id, limited.scope)
-                    pauses.close(key, limited.retry_after)
+                    pauses.close(key, limited.retry_after, seen=turn.seen.get(key, 0))
                     keys.add(key)
                     limited_here += 1
                     if limited_here < LIMITED_PER_DRAIN:
@@ -201,13 +191,13 @@ async def deliver_pending(
                     await _failed(database, job, error, clock(), report)
                     return
                 pauses.cleared(keys)
-            sent.append(
-                SentResult(job.delivery.id, where.channel, where.ref, job.delivery.attempts + 1)
-            )
-            report.sent += 1
-            if len(sent) >= MARK_EVERY:
-                await record_sent()
-            return
+                break
+        sent.append(
+            SentResult(job.delivery.id, where.channel, where.ref, job.delivery.attempts + 1)
+        )
+        report.sent += 1
+        if len(sent) >= MARK_EVERY:
+            await record_sent()
 
     async def guarded(job: DeliveryJob, message: Message) -> None:
         try:
@@ -284,6 +274,17 @@ async def _send(chat: Chat, job: DeliveryJob, message: Message) -> SentMessage:
         user_id=job.member.user_id,
         message=message,
     )
+
+
+async def _hand_back(
+    database: Database, job: DeliveryJob, due_at: datetime, why: str | None, report: DrainReport
+) -> None:
+    """Put a delivery back in the outbox untried, to go at `due_at`."""
+    async with database.uow() as uow:
+        await uow.outbox.reschedule(
+            delivery_id=job.delivery.id, due_at=due_at, error=why, count_attempt=False
+        )
+    report.retried += 1
 
 
 async def _failed(

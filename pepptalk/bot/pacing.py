@@ -39,16 +39,24 @@ class Pauses:
     def __init__(self, clock: Clock, sleep: Sleep, waiting: Callable[[int], None]) -> None:
         self._clock = clock
         self._sleep = sleep
-        self._waiting = waiting
+        self.waiting = waiting
         self._reopen: dict[PauseKey, datetime] = {}
         self._strikes: dict[PauseKey, int] = {}
-        self._turns: dict[PauseKey, asyncio.Lock] = {}
+        self._closings: dict[PauseKey, int] = {}
+        self.turns: dict[PauseKey, asyncio.Lock] = {}
 
-    def close(self, key: PauseKey, retry_after: float | None) -> None:
-        """Pause `key`: as long as the platform asked, else longer with each strike in a row."""
-        strikes = self._strikes.get(key, 0) + 1
-        self._strikes[key] = strikes
-        self._turns.setdefault(key, asyncio.Lock())
+    def close(self, key: PauseKey, retry_after: float | None, *, seen: int = 0) -> None:
+        """Pause `key`: as long as the platform asked, else longer with each strike in a row.
+
+        `seen` is how often `key` had been closed when the refused send went out: sends that
+        were already under way when the first refusal came are refused together, and count
+        as one strike, not one each."""
+        strikes = self._strikes.get(key, 0)
+        if self._closings.get(key, 0) == seen:
+            strikes += 1
+            self._closings[key] = seen + 1
+        self._strikes[key] = strikes = max(strikes, 1)
+        self.turns.setdefault(key, asyncio.Lock())
         if retry_after is None:
             ceiling = min(BACKOFF_LONGEST, BACKOFF_FIRST * 2 ** (strikes - 1))
             wait = ceiling * (1 + random.random() / 2)  # noqa: S311 - jitter, not a secret
@@ -57,6 +65,15 @@ class Pauses:
         reopen = self._clock() + timedelta(seconds=wait)
         if key not in self._reopen or reopen > self._reopen[key]:
             self._reopen[key] = reopen
+
+    def closings(self, key: PauseKey) -> int:
+        """How often `key` has been closed in this drain (refusals of sends under way together
+        counted once)."""
+        return self._closings.get(key, 0)
+
+    def now(self) -> datetime:
+        """The sender's time."""
+        return self._clock()
 
     def cleared(self, keys: set[PauseKey]) -> None:
         """A send went through: the next strike there starts the backoff afresh."""
@@ -77,7 +94,7 @@ class Pauses:
         times = [self._reopen[key] for key in keys if key in self._reopen]
         return max(times) if times else None
 
-    async def _wait(self, keys: set[PauseKey]) -> float:
+    async def wait(self, keys: set[PauseKey]) -> float:
         """Sleep until every one of `keys` is open; returns the seconds slept."""
         waited = 0.0
         seen: datetime | None = None
@@ -91,27 +108,61 @@ class Pauses:
         return waited
 
     @asynccontextmanager
-    async def turn(self, keys: set[PauseKey]) -> AsyncIterator[float | None]:
-        """Hold the turn to send to `keys` (wait for it and for their pauses to end); yields the
-        seconds slept, or None when `keys` were given up on. While waiting, the send counts as
-        waiting, not as work in progress."""
-        # Always in one order, so two sends needing the same two turns cannot each hold one.
-        turns = [self._turns[k] for k in sorted(keys, key=str) if k in self._turns]
-        held: list[asyncio.Lock] = []
-        blocked = bool(turns) or self.reopens(keys) is not None
-        if blocked:
-            self._waiting(1)
+    async def turn(self, keys: set[PauseKey]) -> AsyncIterator[Turn]:
+        """A send's turn at `keys`, held from its first try to its last, so a send the platform
+        refused tries again first once the pause is over, instead of queueing behind everyone
+        else's (and collecting strikes there)."""
+        turn = Turn(self, keys)
         try:
-            for lock in turns:
-                await lock.acquire()
-                held.append(lock)
-            waited = None if self.given_up(keys) else await self._wait(keys)
-            if blocked:
-                blocked = False
-                self._waiting(-1)
-            yield waited
+            yield turn
+        finally:
+            turn.release()
+
+
+class Turn:
+    """One send's hold on the turns of the keys it sends to."""
+
+    def __init__(self, pauses: Pauses, keys: set[PauseKey]) -> None:
+        self._pauses = pauses
+        self.keys = keys
+        self._held: list[asyncio.Lock] = []
+        # How often each key had been closed when this send last went out.
+        self.seen: dict[PauseKey, int] = {}
+
+    async def ready(self) -> float | None:
+        """Hold the turn of each of `keys` that was limited and wait out their pauses; the
+        seconds slept, or None when the keys were given up on. Meanwhile the send counts as
+        waiting, not as work in progress."""
+        pauses = self._pauses
+        # Always in one order, so two sends needing the same two turns cannot each hold one.
+        wanted = [pauses.turns[k] for k in sorted(self.keys, key=str) if k in pauses.turns]
+        reopen = pauses.reopens(self.keys)
+        blocked = wanted != self._held or (reopen is not None and reopen > pauses.now())
+        if blocked:
+            pauses.waiting(1)
+        try:
+            if wanted != self._held:
+                # A key became limited since: let go and take them all again, in order.
+                self.release()
+                for lock in wanted:
+                    await lock.acquire()
+                    self._held.append(lock)
+            if pauses.given_up(self.keys):
+                return None
+            waited = await pauses.wait(self.keys)
+            self.seen = {key: pauses.closings(key) for key in self.keys}
+            return waited
         finally:
             if blocked:
-                self._waiting(-1)
-            for lock in held:
-                lock.release()
+                pauses.waiting(-1)
+
+    def stale(self) -> bool:
+        """Whether one of the keys was limited since `ready` said go (a send that was waiting
+        for a slot meanwhile goes back to wait its turn, rather than earn a refusal too)."""
+        return any(self._pauses.closings(key) != self.seen.get(key, 0) for key in self.keys)
+
+    def release(self) -> None:
+        """Let the next send have the turns."""
+        for lock in reversed(self._held):
+            lock.release()
+        self._held.clear()

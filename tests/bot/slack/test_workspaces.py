@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
-from pepptalk.bot.delivery import deliver_pending
+from pepptalk.bot.delivery import LIMITED_PER_DRAIN, deliver_pending
 from pepptalk.bot.jobs import claim, drain
 from pepptalk.core.kinds import DeliveryStatus
 from tests.bot.slack.harness import SlackHarness
@@ -121,13 +121,14 @@ async def test_a_storm_of_429s_in_one_workspace_holds_back_only_that_one(
         batch=4,
     )
     assert report.sent == 12 and ACME not in posts(slack) and len(posts(slack)[BOLT]) == 12
-    # Bolt's check-ins all went out while Acme was still being refused, and Acme was asked
-    # one message at a time (not 12 at once, 5 times over).
+    # Bolt's check-ins all went out while Acme was still being refused, and once refused Acme
+    # was asked one message at a time: the first batch's (4, under way together) and then one
+    # message's tries, not every message 5 times over.
     history = slack.api.history
     last_refusal = max(i for i, (_, ws, status) in enumerate(history) if status == 429)
     bolt_sent = [i for i, (m, ws, s) in enumerate(history) if ws == BOLT and s == 200]
     assert max(bolt_sent) < last_refusal
-    assert slack.api.rate_limited == report.rate_limited == 5
+    assert slack.api.rate_limited == report.rate_limited <= 4 + LIMITED_PER_DRAIN
     # Acme's check-ins wait in the outbox for the next tick, not failed.
     assert {status for status, _ in await outbox(slack, ACME)} == {DeliveryStatus.PENDING}
 
