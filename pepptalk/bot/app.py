@@ -23,6 +23,7 @@ from pepptalk.bot.services import Clock, Services, system_clock
 from pepptalk.bot.slack.app import create_bolt_app
 from pepptalk.bot.slack.chat import SlackChat
 from pepptalk.bot.slack.installs import (
+    WEB_API_LOG,
     InstalledWorkspaceAuthorize,
     PepptalkInstallationStore,
     PepptalkStateStore,
@@ -70,7 +71,9 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     if settings.slack_oauth_enabled:
         token = None
-    return AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+    return AsyncWebClient(
+        token=token, base_url=settings.slack_api_url, timeout=10, logger=WEB_API_LOG
+    )
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -30,6 +31,24 @@ from pepptalk.store.installation_models import SlackInstallation
 from pepptalk.store.installations import InstallationRecord
 
 log = logging.getLogger(__name__)
+# Slack's tokens as they look (xoxb- bot, xoxe- refresh, xoxp- user...).
+SLACK_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+")
+
+
+class RedactTokens(logging.Filter):
+    """The Web API client logs its requests and Slack's answers at debug level, oauth.v2.access
+    ones too: every token in them is blanked before the line is written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "xox" in message:
+            record.msg, record.args = SLACK_TOKEN.sub("xox…(redacted)", message), None
+        return True
+
+
+# The logger every Web API client of Pepptalk's logs through.
+WEB_API_LOG = logging.getLogger("pepptalk.slack.web_api")
+WEB_API_LOG.addFilter(RedactTokens())
 Clock = Callable[[], datetime]
 # Why a workspace's queued messages end unsent.
 UNINSTALLED = "app_uninstalled"
@@ -287,7 +306,10 @@ class WorkspaceClients:
 
     def _client(self, token: str | None) -> AsyncWebClient:
         return AsyncWebClient(
-            token=token, base_url=self.base.base_url, timeout=self.base.timeout, team_id=None
+            token=token,
+            base_url=self.base.base_url,
+            timeout=self.base.timeout,
+            logger=self.base.logger,
         )
 
     def forget(self, workspace_id: str) -> None:

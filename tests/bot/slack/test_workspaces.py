@@ -196,8 +196,10 @@ async def test_a_workspace_never_installed_is_told_so(slack: SlackHarness) -> No
 
 
 async def test_tokens_rotate_when_due_and_only_ciphertext_is_stored(
-    slack: SlackHarness, tmp_path: Path
+    slack: SlackHarness, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # Even at debug level, where the Web API client logs requests and answers.
+    caplog.set_level(logging.DEBUG)
     # The app has token rotation on: the first token lives an hour, inside Bolt's two-hour
     # window, so the first use rotates it; the next lives twelve hours.
     slack.api.token_expires_in = 3600
@@ -229,6 +231,9 @@ async def test_tokens_rotate_when_due_and_only_ciphertext_is_stored(
     assert Fernet(KEY).decrypt(stored_refresh.encode()).decode() == refresh
     data = b"".join(database_files(tmp_path).values())
     assert data and rotated.encode() not in data and refresh.encode() not in data
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "oauth.v2.access" in logged and "xox" in logged
+    assert not [t for t in (first, rotated, refresh) if t in logged]
 
 
 async def test_a_new_key_takes_over_on_read_and_a_lost_key_reads_as_not_installed(
