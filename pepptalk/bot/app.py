@@ -151,7 +151,7 @@ async def create_app(
         services=services,
         bolt=bolt,
         web=create_web_app(services=services, bolt=http_bolt, teams=teams),
-        closers=[poster.close],
+        closers=[poster.close, slack.installs.clients.close],
     )
 
 

@@ -70,7 +70,7 @@ async def running_on_postgres(engine: AsyncEngine, clock: FakeClock) -> AsyncIte
         services=services,
         bolt=bolt,
         web=create_web_app(services=services, bolt=bolt),
-        closers=[poster.close],
+        closers=[poster.close, installs.clients.close],
     )
     async with serving(pepptalk, api, clock) as harness:
         yield harness

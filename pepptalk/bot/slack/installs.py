@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -259,6 +260,22 @@ class WorkspaceClients:
         self.rotate_seconds = rotate_minutes * 60
         self._cache: dict[str, _Cached] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        # One HTTP session (and its kept-alive connections) for every message sent; without
+        # it each Web API call would open a session and a connection of its own.
+        self._session: aiohttp.ClientSession | None = None
+        self._single: AsyncWebClient | None = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.base.timeout)
+            )
+        return self._session
+
+    async def close(self) -> None:
+        """Close the shared HTTP session."""
+        if self._session is not None:
+            await self._session.close()
 
     def _fresh(self, entry: _Cached | None, now: float, wall: float) -> bool:
         if entry is None or now - entry.checked_at > RECHECK_SECONDS:
@@ -268,7 +285,9 @@ class WorkspaceClients:
     async def client_for(self, workspace_id: str) -> AsyncWebClient | None:
         """The workspace's client; None when Pepptalk is not installed there."""
         if self.store is None:
-            return self.base
+            if self._single is None or self._single.session is not self._http():
+                self._single = self._client(self.base.token)
+            return self._single
         loop = asyncio.get_running_loop()
         wall = datetime.now(UTC).timestamp()
         if self._fresh(self._cache.get(workspace_id), loop.time(), wall):
@@ -310,6 +329,7 @@ class WorkspaceClients:
             base_url=self.base.base_url,
             timeout=self.base.timeout,
             logger=self.base.logger,
+            session=self._http(),
         )
 
     def forget(self, workspace_id: str) -> None:
