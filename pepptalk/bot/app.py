@@ -22,14 +22,8 @@ from pepptalk.bot.playground.web import Playground
 from pepptalk.bot.services import Clock, Services, system_clock
 from pepptalk.bot.slack.app import create_bolt_app
 from pepptalk.bot.slack.chat import SlackChat
-from pepptalk.bot.slack.installs import (
-    WEB_API_LOG,
-    InstalledWorkspaceAuthorize,
-    PepptalkInstallationStore,
-    PepptalkStateStore,
-    SlackInstalls,
-    WorkspaceClients,
-)
+from pepptalk.bot.slack.clients import InstalledWorkspaceAuthorize, SlackInstalls, WorkspaceClients
+from pepptalk.bot.slack.installs import WEB_API_LOG, PepptalkInstallationStore, PepptalkStateStore
 from pepptalk.bot.slack.oauth import STATE_SECONDS, oauth_settings
 from pepptalk.bot.slack.replies import ResponsePoster
 from pepptalk.bot.teams.adapter import create_adapter

@@ -196,7 +196,9 @@ async def deliver_pending(
             SentResult(job.delivery.id, where.channel, where.ref, job.delivery.attempts + 1)
         )
         report.sent += 1
-        if len(sent) >= MARK_EVERY:
+        # One marker at a time: the sends that finish meanwhile wait for the next group, rather
+        # than each queueing a commit of its own.
+        if len(sent) >= MARK_EVERY and not marking.locked():
             await record_sent()
 
     async def guarded(job: DeliveryJob, message: Message) -> None:

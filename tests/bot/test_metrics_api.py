@@ -25,7 +25,7 @@ from pepptalk.bot.config import Settings
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack.app import create_bolt_app
 from pepptalk.bot.slack.chat import SlackChat
-from pepptalk.bot.slack.installs import SlackInstalls, WorkspaceClients
+from pepptalk.bot.slack.clients import SlackInstalls, WorkspaceClients
 from pepptalk.bot.slack.replies import ResponsePoster
 from pepptalk.bot.web import create_web_app
 from pepptalk.core.kinds import Platform

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack import actions, commands, events, views
-from pepptalk.bot.slack.installs import SlackInstalls
+from pepptalk.bot.slack.clients import SlackInstalls
 from pepptalk.bot.slack.oauth import PepptalkOAuthFlow
 from pepptalk.bot.slack.replies import INSTALLS, POSTER, SERVICES, ResponsePoster, services_of
 from pepptalk.core.i18n import copy_for

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from pepptalk.bot.slack.installs import WorkspaceClients
+from pepptalk.bot.slack.clients import WorkspaceClients
 from pepptalk.bot.slack.render import render_blocks, render_message
 from pepptalk.core.kinds import Platform
 from pepptalk.core.messages import Message, Picture

@@ -14,7 +14,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack.chat import profile_of
-from pepptalk.bot.slack.installs import REVOKED, UNINSTALLED, SlackInstalls
+from pepptalk.bot.slack.clients import SlackInstalls
+from pepptalk.bot.slack.installs import REVOKED, UNINSTALLED
 from pepptalk.bot.slack.render import render_home, render_message
 from pepptalk.bot.slack.replies import INSTALLS, services_of, slack_actor
 from pepptalk.core.i18n import Copy, copy_for

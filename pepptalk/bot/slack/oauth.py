@@ -18,11 +18,8 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from pepptalk.bot.slack.installs import (
-    InstalledWorkspaceAuthorize,
-    PepptalkInstallationStore,
-    PepptalkStateStore,
-)
+from pepptalk.bot.slack.clients import InstalledWorkspaceAuthorize
+from pepptalk.bot.slack.installs import PepptalkInstallationStore, PepptalkStateStore
 from pepptalk.core.i18n import LANGUAGES, Copy, copy_for
 
 log = logging.getLogger(__name__)
