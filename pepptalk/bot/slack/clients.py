@@ -172,6 +172,8 @@ class InstalledWorkspaceAuthorize(AsyncAuthorize):
             bot_scopes=None,
             user_scopes=None,
         )
+        # A rotated token replaces the one before it: keep one result per workspace.
+        self._results = {t: r for t, r in self._results.items() if r.team_id != result.team_id}
         self._results[token] = result
         return result
 
