@@ -217,6 +217,8 @@ class FakeSlackApi:
     channel_per_second: float | None = None
     random_429: float = 0.0
     seed: int = 13
+    # Methods whose calls get the connection dropped instead of an answer (Slack unreachable).
+    unreachable: set[str] = field(default_factory=set)
     # Every Web API call in the order it came: method, workspace (None: an unknown token) and
     # HTTP status (429 when refused), so tests can tell what went out while something waited.
     history: list[tuple[str, str | None, int]] = field(default_factory=list)
@@ -405,6 +407,9 @@ class FakeSlackApi:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._args(request)
+        if method in self.unreachable and request.transport is not None:
+            request.transport.abort()
+            return web.Response(status=503)
         if method == "oauth.v2.access":
             self.calls.append(Call(method, args))
             refused = self._client_auth(request, args)

@@ -8,6 +8,7 @@ import html
 import logging
 from collections.abc import Sequence
 
+import aiohttp
 from slack_bolt.oauth.async_callback_options import (
     AsyncCallbackOptions,
     AsyncFailureArgs,
@@ -46,6 +47,7 @@ FAILURES = {
     "missing_code": ("install.no_code", 400),
     "invalid_code": ("install.refused", 400),
     "storage_error": ("install.not_saved", 503),
+    "slack_unreachable": ("install.unreachable", 503),
 }
 # Other languages a browser may ask for, read as the nearest one Pepptalk speaks.
 LANGUAGE_ALIASES = {"no": "nb", "nn": "nb", "se": "sv"}
@@ -87,7 +89,23 @@ background:#2f4858;color:#fff;text-decoration:none;font-weight:600}}</style></he
 
 
 class PepptalkOAuthFlow(AsyncOAuthFlow):
-    """Bolt's flow with Pepptalk's own install page."""
+    """Bolt's flow with Pepptalk's own install page, and a page rather than a server error when
+    Slack cannot be reached to finish an install."""
+
+    async def handle_callback(self, request: AsyncBoltRequest) -> BoltResponse:
+        try:
+            return await super().handle_callback(request)
+        except (TimeoutError, aiohttp.ClientError) as error:
+            log.warning("Slack could not be reached to finish an install: %r", error)
+            return await self.failure_handler(
+                AsyncFailureArgs(
+                    request=request,
+                    reason="slack_unreachable",
+                    suggested_status_code=503,
+                    settings=self.settings,
+                    default=self.default_callback_options,
+                )
+            )
 
     async def build_install_page_html(self, url: str, request: AsyncBoltRequest) -> str:
         copy = copy_for(language_of(request))

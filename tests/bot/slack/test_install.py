@@ -145,3 +145,16 @@ async def test_slacks_refusal_and_a_cancelled_install_get_a_page_saying_so(
     assert answer.status == 400 and "cancelled" in answer.words
     assert stored_installs(tmp_path) == []
     assert not [r for r in caplog.records if r.exc_info], "no traceback for bad input"
+
+
+async def test_slack_out_of_reach_at_the_last_step_gets_a_page_not_a_server_error(
+    slack: SlackHarness, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.api.approve_next_install("T0AAA", "Acme")
+    page, approved = await start_install(slack)
+    assert approved.location is not None
+    slack.api.unreachable.add("oauth.v2.access")
+    answer = await get(slack, approved.location, cookie=page.cookie)
+    assert answer.status == 503 and "could not be reached" in answer.words
+    assert answer.link == "/slack/install" and stored_installs(tmp_path) == []
+    assert not [r for r in caplog.records if r.exc_info]
