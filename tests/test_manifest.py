@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
 import yaml
+
+from pepptalk.bot.slack.oauth import BOT_SCOPES, REDIRECT_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT.parent / "shared" / "schemas" / "slack-manifest.schema.1.0.0.json"
@@ -22,6 +25,16 @@ def test_manifest_asks_for_the_command_events_and_scopes() -> None:
     assert {"app_home_opened", "user_change", "message.im"} <= set(
         manifest["settings"]["event_subscriptions"]["bot_events"]
     )
+
+
+def test_manifest_sends_installers_back_and_tells_of_uninstalls() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert [urlsplit(u).path for u in manifest["oauth_config"]["redirect_urls"]] == [REDIRECT_PATH]
+    assert {"app_uninstalled", "tokens_revoked"} <= set(
+        manifest["settings"]["event_subscriptions"]["bot_events"]
+    )
+    # "Add to Slack" asks for exactly what the manifest declares.
+    assert set(BOT_SCOPES) == set(manifest["oauth_config"]["scopes"]["bot"])
 
 
 @pytest.mark.skipif(not SCHEMA.exists(), reason="../shared/schemas is not beside this checkout")

@@ -7,14 +7,20 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.chats import PlatformChats
+from pepptalk.bot.cipher import TokenCipher
 from pepptalk.bot.config import Settings, async_database_url
 from pepptalk.bot.playground.site import Playground, open_playground
 from pepptalk.bot.services import Clock, Services, system_clock
 from pepptalk.bot.slack.app import create_bolt_app
 from pepptalk.bot.slack.chat import SlackChat
+from pepptalk.bot.slack.clients import InstalledWorkspaceAuthorize, SlackInstalls, WorkspaceClients
+from pepptalk.bot.slack.installs import WEB_API_LOG, PepptalkInstallationStore, PepptalkStateStore
+from pepptalk.bot.slack.oauth import STATE_SECONDS, oauth_settings
 from pepptalk.bot.slack.replies import ResponsePoster
 from pepptalk.bot.teams.adapter import create_adapter
 from pepptalk.bot.teams.bot import PepptalkTeamsBot
@@ -47,9 +53,51 @@ class Pepptalk:
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client, pointed at SLACK_API_URL."""
+    """The Web API client, pointed at SLACK_API_URL: with SLACK_BOT_TOKEN in single-workspace
+    mode; with no token for many workspaces (each has its own)."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+    if settings.slack_oauth_enabled:
+        token = None
+    return AsyncWebClient(
+        token=token, base_url=settings.slack_api_url, timeout=10, logger=WEB_API_LOG
+    )
+
+
+@dataclass(frozen=True)
+class SlackParts:
+    """How Slack is reached: the base client, each workspace's client, and, with many
+    workspaces, the OAuth settings."""
+
+    client: AsyncWebClient
+    installs: SlackInstalls
+    oauth: AsyncOAuthSettings | None
+
+
+def slack_parts(settings: Settings, database: Database, clock: Clock) -> SlackParts:
+    """Single workspace (SLACK_BOT_TOKEN) or many (SLACK_CLIENT_ID/SECRET, tokens encrypted)."""
+    client = slack_client(settings)
+    if not settings.slack_oauth_enabled:
+        clients = WorkspaceClients(client)
+        return SlackParts(client, SlackInstalls(database, clients), None)
+    client_id = settings.slack_client_id or ""
+    secret = settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else ""
+    store = PepptalkInstallationStore(
+        database=database, cipher=TokenCipher(settings.encryption_keys), clock=clock
+    )
+    rotator = AsyncTokenRotator(client_id=client_id, client_secret=secret, client=client)
+    clients = WorkspaceClients(client, store=store, rotator=rotator)
+    authorize = InstalledWorkspaceAuthorize(clients)
+    oauth = oauth_settings(
+        client_id=client_id,
+        client_secret=secret,
+        authorization_url=settings.slack_authorize_url,
+        installation_store=store,
+        state_store=PepptalkStateStore(
+            database=database, clock=clock, expiration_seconds=STATE_SECONDS
+        ),
+        authorize=authorize,
+    )
+    return SlackParts(client, SlackInstalls(database, clients, authorize), oauth)
 
 
 async def create_app(
@@ -58,10 +106,10 @@ async def create_app(
     """Build Pepptalk: database (migrated), services, the Slack app, the web server."""
     database = await open_database(settings.async_database_url)
     bolt: AsyncApp | None = None
-    client = slack_client(settings)
+    slack = slack_parts(settings, database, clock)
     chats: dict[Platform, Chat] = {}
     if settings.slack_enabled:
-        chats[Platform.SLACK] = SlackChat(client)
+        chats[Platform.SLACK] = SlackChat(slack.installs.clients)
     teams: TeamsEndpoint | None = None
     if settings.teams_enabled:
         adapter = create_adapter(settings)
@@ -79,10 +127,12 @@ async def create_app(
     poster = ResponsePoster()
     if settings.slack_enabled:
         bolt = create_bolt_app(
-            client=client,
+            client=slack.client,
             signing_secret=secret.get_secret_value() if secret else None,
             services=services,
             poster=poster,
+            installs=slack.installs,
+            oauth=slack.oauth,
         )
     # Without a signing secret nothing could prove a request came from Slack: no HTTP route then.
     http_bolt = bolt if secret is not None else None
@@ -92,7 +142,7 @@ async def create_app(
         services=services,
         bolt=bolt,
         web=create_web_app(services=services, bolt=http_bolt, teams=teams),
-        closers=[poster.close],
+        closers=[poster.close, slack.installs.clients.close],
     )
 
 

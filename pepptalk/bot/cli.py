@@ -251,6 +251,8 @@ def _announce(site: Site, port: int) -> None:
     settings = site.pepptalk.settings
     if site.pepptalk.bolt is not None and settings.slack_signing_secret is not None:
         log.info("Slack: listening at POST /slack/events")
+        if settings.slack_oauth_enabled:
+            log.info("Slack: many workspaces; install at GET /slack/install")
     log.info("Metrics API: listening at POST %s", metrics_api.PATH)
     if settings.teams_enabled and settings.microsoft_app_id:
         log.info("Teams: listening at POST /api/messages")

@@ -4,12 +4,34 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pepptalk.core.privacy import Policy
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
+SLACK_AUTHORIZE_DEFAULT = "https://slack.com/oauth/v2/authorize"
+NEW_KEY = (
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
+
+
+def encryption_keys(value: str) -> list[str]:
+    """The comma-separated Fernet keys of PEPPTALK_ENCRYPTION_KEY, newest first."""
+    keys = [key.strip() for key in value.split(",") if key.strip()]
+    if not keys:
+        raise ValueError(f"PEPPTALK_ENCRYPTION_KEY is empty; make a key with {NEW_KEY}")
+    for number, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            # The key itself is a secret: say which one, never what it is.
+            raise ValueError(
+                f"PEPPTALK_ENCRYPTION_KEY: key {number} is not a Fernet key (32 url-safe "
+                f"base64-encoded bytes); make one with {NEW_KEY}"
+            ) from None
+    return keys
 
 
 def async_database_url(url: str) -> str:
@@ -37,6 +59,12 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = SLACK_API_DEFAULT
+    # Many workspaces: the app's OAuth credentials, and the keys that encrypt stored tokens.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    pepptalk_encryption_key: SecretStr | None = None
+    # Where "Add to Slack" sends the browser; tests point it at a local fake.
+    slack_authorize_url: str = SLACK_AUTHORIZE_DEFAULT
     microsoft_app_id: str | None = None
     microsoft_app_password: SecretStr | None = None
     microsoft_app_tenant_id: str | None = None
@@ -98,6 +126,41 @@ class Settings(BaseSettings):
     def _api_url_ends_with_slash(cls, value: str) -> str:
         return value if value.endswith("/") else f"{value}/"
 
+    @field_validator("pepptalk_encryption_key")
+    @classmethod
+    def _keys_are_fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            encryption_keys(value.get_secret_value())
+        return value
+
+    @model_validator(mode="after")
+    def _oauth_is_complete(self) -> Settings:
+        if (self.slack_client_id is None) != (self.slack_client_secret is None):
+            missing = (
+                "SLACK_CLIENT_SECRET" if self.slack_client_secret is None else "SLACK_CLIENT_ID"
+            )
+            raise ValueError(
+                f"{missing} is missing: many workspaces need both SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET (Basic Information in the Slack app's settings)"
+            )
+        if self.slack_oauth_enabled and self.pepptalk_encryption_key is None:
+            raise ValueError(
+                "PEPPTALK_ENCRYPTION_KEY is required with SLACK_CLIENT_ID and "
+                f"SLACK_CLIENT_SECRET: it encrypts each workspace's tokens; make one with {NEW_KEY}"
+            )
+        return self
+
+    @property
+    def slack_oauth_enabled(self) -> bool:
+        """Whether Slack runs as a multi-workspace app (installs through OAuth)."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
+    @property
+    def encryption_keys(self) -> list[str]:
+        """PEPPTALK_ENCRYPTION_KEY's keys, newest first (none when unset)."""
+        key = self.pepptalk_encryption_key
+        return encryption_keys(key.get_secret_value()) if key is not None else []
+
     @property
     def async_database_url(self) -> str:
         """DATABASE_URL with its async driver."""
@@ -115,7 +178,8 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        """Whether Slack credentials are set."""
-        return self.slack_bot_token is not None and (
+        """Whether Slack credentials are set: a bot token, or the app's OAuth credentials."""
+        has_tokens = self.slack_bot_token is not None or self.slack_oauth_enabled
+        return has_tokens and (
             self.slack_signing_secret is not None or self.slack_app_token is not None
         )

@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pepptalk.bot.charts import drawn
+from pepptalk.bot.pacing import (
+    BACKOFF_FIRST,
+    BACKOFF_LONGEST,
+    GIVEN_UP_FOR,
+    LIMITED_PER_DRAIN,
+    Clock,
+    PauseKey,
+    Pauses,
+    Sleep,
+)
 from pepptalk.core.kinds import DeliveryStatus
 from pepptalk.core.messages import Message
 from pepptalk.core.ports import Chat, DeliveryError, RateLimitedError, SentMessage
@@ -26,9 +34,16 @@ from pepptalk.store.outbox import DeliveryJob, SentResult
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[None]]
 MAX_ATTEMPTS = 6
+# The pacing's knobs, named here too: the sender's tests read them where the sender is.
+__all__ = [
+    "BACKOFF_FIRST",
+    "BACKOFF_LONGEST",
+    "GIVEN_UP_FOR",
+    "LIMITED_PER_DRAIN",
+    "DrainReport",
+    "deliver_pending",
+]
 
 
 @dataclass
@@ -42,64 +57,6 @@ class DrainReport:
     rate_limited: int = 0
     waited_seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
-
-
-# Where a pause applies: (platform, workspace, scope); scope None is the whole workspace.
-PauseKey = tuple[str, str, str | None]
-# When the platform does not say how long to wait: 1 s, 2 s, 4 s... up to a minute, each with up
-# to half again of jitter, so sends that failed together do not come back together.
-BACKOFF_FIRST = 1.0
-BACKOFF_LONGEST = 60.0
-# A send limited this often in one drain goes back to the outbox as a failed attempt, so a
-# conversation that never gets better ends as FAILED after MAX_ATTEMPTS, not in an endless loop.
-LIMITED_PER_DRAIN = 5
-
-
-class _Pauses:
-    """Who must wait, keyed by what the platform said is limited: a Slack 429 pauses its
-    workspace, a Teams 429/412/502/504 only the conversation that answered it."""
-
-    def __init__(self, clock: Clock, sleep: Sleep) -> None:
-        self._clock = clock
-        self._sleep = sleep
-        self._reopen: dict[PauseKey, datetime] = {}
-        self._strikes: dict[PauseKey, int] = {}
-
-    def close(self, key: PauseKey, retry_after: float | None) -> None:
-        """Pause `key`: as long as the platform asked, else longer with each strike in a row."""
-        strikes = self._strikes.get(key, 0) + 1
-        self._strikes[key] = strikes
-        if retry_after is None:
-            ceiling = min(BACKOFF_LONGEST, BACKOFF_FIRST * 2 ** (strikes - 1))
-            wait = ceiling * (1 + random.random() / 2)  # noqa: S311 - jitter, not a secret
-        else:
-            wait = max(retry_after, 0.0)
-        reopen = self._clock() + timedelta(seconds=wait)
-        if key not in self._reopen or reopen > self._reopen[key]:
-            self._reopen[key] = reopen
-
-    def cleared(self, keys: set[PauseKey]) -> None:
-        """A send went through: the next strike there starts the backoff afresh."""
-        for key in keys:
-            self._strikes.pop(key, None)
-
-    def reopens(self, keys: set[PauseKey]) -> datetime | None:
-        """When the last of `keys` reopens (None: none is paused)."""
-        times = [self._reopen[key] for key in keys if key in self._reopen]
-        return max(times) if times else None
-
-    async def wait(self, keys: set[PauseKey]) -> float:
-        """Sleep until every one of `keys` is open; returns the seconds slept."""
-        waited = 0.0
-        seen: datetime | None = None
-        # Each closing is waited out once, so a clock and a sleep that disagree cannot spin.
-        while (reopen := self.reopens(keys)) is not None and reopen != seen:
-            seen = reopen
-            remaining = (seen - self._clock()).total_seconds()
-            if remaining > 0:
-                await self._sleep(remaining)
-                waited += remaining
-        return waited
 
 
 # A send is not started this close to the end of its lease: another sender may take it after.
@@ -123,6 +80,37 @@ async def _compose_batch(
     return messages
 
 
+async def _sendable(
+    database: Database,
+    registry: Registry,
+    jobs: list[DeliveryJob],
+    report: DrainReport,
+    now: datetime,
+) -> list[tuple[DeliveryJob, Message]]:
+    """Compose a leased batch; what has nothing to say is skipped, a batch that cannot be
+    composed goes back to the outbox."""
+    try:
+        messages = await _compose_batch(database, registry, jobs)
+    except Exception as error:
+        # A bug in composing must not lose the batch: put it back and report it.
+        log.exception("composing %d deliveries failed", len(jobs))
+        for job in jobs:
+            failure = DeliveryError(repr(error), permanent=False)
+            await _failed(database, job, failure, now, report)
+        return []
+    silent = [job for job in jobs if messages.get(job.delivery.id) is None]
+    if silent:
+        async with database.uow() as uow:
+            for job in silent:
+                await uow.outbox.finish(
+                    delivery_id=job.delivery.id,
+                    status=DeliveryStatus.SKIPPED,
+                    error="nothing to send",
+                )
+        report.skipped += len(silent)
+    return [(job, m) for job in jobs if (m := messages.get(job.delivery.id)) is not None]
+
+
 async def deliver_pending(
     *,
     database: Database,
@@ -134,106 +122,128 @@ async def deliver_pending(
     batch: int = 200,
     lease_for: timedelta = timedelta(minutes=5),
 ) -> DrainReport:
-    """Send every due delivery in the outbox, until none is left that is due now."""
+    """Send every due delivery in the outbox, until none is left that is due now.
+
+    Deliveries stream through: more are leased as soon as fewer than half a batch are being
+    worked on, and a send waiting out a pause does not count as work. So a workspace the
+    platform paused holds back only its own messages, never the next batch of everyone else's.
+    """
     report = DrainReport()
     owner = uuid.uuid4().hex
-    pauses = _Pauses(clock, sleep)
+    changed = asyncio.Event()
+    waiting = 0
+
+    def count_waiting(delta: int) -> None:
+        nonlocal waiting
+        waiting += delta
+        changed.set()
+
+    pauses = Pauses(clock, sleep, count_waiting)
     slots = asyncio.Semaphore(concurrency)
     sent: list[SentResult] = []
     marking = asyncio.Lock()
 
     async def record_sent() -> None:
-        # Marked in small groups: cheap, and a crash mid-batch re-sends at most a group.
+        # Marked in small groups: cheap, and a crash mid-drain re-sends at most a group.
         async with marking:
             done = sent[:]
             del sent[:]
-            async with database.uow() as uow:
-                await uow.outbox.mark_sent(done, now=clock())
+            if done:
+                async with database.uow() as uow:
+                    await uow.outbox.mark_sent(done, now=clock())
 
     async def send(job: DeliveryJob, message: Message) -> None:
         keys = _keys(job)
         limited_here = 0
-        while True:
-            # Waiting holds no slot: a paused conversation must not keep the others from going.
-            report.waited_seconds += await pauses.wait(keys)
-            lease_end = job.delivery.lease_until
-            if lease_end is not None and clock() >= lease_end - LEASE_MARGIN:
-                # Waiting out rate limits ate the lease: hand the row back rather than risk
-                # a second sender taking it while this one sends.
-                async with database.uow() as uow:
-                    await uow.outbox.reschedule(
-                        delivery_id=job.delivery.id,
-                        due_at=clock(),
-                        error=None,
-                        count_attempt=False,
-                    )
-                report.retried += 1
-                return
-            try:
-                async with slots:
-                    where = await _send(chat, job, message)
-            except RateLimitedError as limited:
-                report.rate_limited += 1
-                key = (job.team.platform, job.delivery.workspace_id, limited.scope)
-                pauses.close(key, limited.retry_after)
-                keys.add(key)
-                limited_here += 1
-                if limited_here < LIMITED_PER_DRAIN:
-                    continue
-                error = DeliveryError(f"{limited}"[:200], permanent=False)
-                await _failed(database, job, error, clock(), report)
-                return
-            except DeliveryError as error:
-                await _failed(database, job, error, clock(), report)
-                return
-            pauses.cleared(keys)
-            sent.append(
-                SentResult(job.delivery.id, where.channel, where.ref, job.delivery.attempts + 1)
-            )
-            report.sent += 1
-            if len(sent) >= MARK_EVERY:
-                await record_sent()
-            return
-
-    while True:
-        async with database.uow() as uow:
-            jobs = await uow.outbox.lease(
-                now=clock(), owner=owner, limit=batch, lease_for=lease_for
-            )
-        if not jobs:
-            return report
-        try:
-            messages = await _compose_batch(database, registry, jobs)
-        except Exception as error:
-            # A bug in composing must not lose the batch: put it back and report it.
-            log.exception("composing %d deliveries failed", len(jobs))
-            for job in jobs:
-                await _failed(
-                    database, job, DeliveryError(repr(error), permanent=False), clock(), report
-                )
-            continue
-        sendable = [(job, m) for job in jobs if (m := messages.get(job.delivery.id)) is not None]
-        silent = [job for job in jobs if messages.get(job.delivery.id) is None]
-        if silent:
-            async with database.uow() as uow:
-                for job in silent:
-                    await uow.outbox.finish(
-                        delivery_id=job.delivery.id,
-                        status=DeliveryStatus.SKIPPED,
-                        error="nothing to send",
-                    )
-            report.skipped += len(silent)
-        outcomes = await asyncio.gather(
-            *(send(job, message) for job, message in sendable), return_exceptions=True
+        async with pauses.turn(keys) as turn:
+            while True:
+                # Waiting holds no slot: a paused conversation must not keep the others from going.
+                waited = await turn.ready()
+                if waited is None:
+                    # Its workspace or conversation is in a storm of refusals: later, then.
+                    later = pauses.given_up(keys) or clock()
+                    await _hand_back(database, job, later, "rate limited again and again", report)
+                    return
+                report.waited_seconds += waited
+                lease_end = job.delivery.lease_until
+                if lease_end is not None and clock() >= lease_end - LEASE_MARGIN:
+                    # Waiting out rate limits ate the lease: hand the row back rather than risk
+                    # a second sender taking it while this one sends.
+                    await _hand_back(database, job, clock(), None, report)
+                    return
+                try:
+                    async with slots:
+                        if turn.stale():
+                            continue
+                        where = await _send(chat, job, message)
+                except RateLimitedError as limited:
+                    report.rate_limited += 1
+                    key = (job.team.platform, job.delivery.workspace_id, limited.scope)
+                    pauses.close(key, limited.retry_after, seen=turn.seen.get(key, 0))
+                    keys.add(key)
+                    limited_here += 1
+                    if limited_here < LIMITED_PER_DRAIN:
+                        continue
+                    error = DeliveryError(f"{limited}"[:200], permanent=False)
+                    await _failed(database, job, error, clock(), report)
+                    return
+                except DeliveryError as error:
+                    await _failed(database, job, error, clock(), report)
+                    return
+                pauses.cleared(keys)
+                break
+        sent.append(
+            SentResult(job.delivery.id, where.channel, where.ref, job.delivery.attempts + 1)
         )
-        await record_sent()
-        for (job, _), outcome in zip(sendable, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                # A bug or an outage we did not foresee: keep the row, try again later.
-                log.error("delivery %s failed", job.delivery.id, exc_info=outcome)
-                await _failed(
-                    database, job, DeliveryError(repr(outcome), permanent=False), clock(), report
-                )
+        report.sent += 1
+        # One marker at a time: the sends that finish meanwhile wait for the next group, rather
+        # than each queueing a commit of its own.
+        if len(sent) >= MARK_EVERY and not marking.locked():
+            await record_sent()
+
+    async def guarded(job: DeliveryJob, message: Message) -> None:
+        try:
+            await send(job, message)
+        except Exception as error:
+            # A bug or an outage we did not foresee: keep the row, try again later.
+            log.error("delivery %s failed", job.delivery.id, exc_info=error)
+            failure = DeliveryError(repr(error), permanent=False)
+            await _failed(database, job, failure, clock(), report)
+        finally:
+            changed.set()
+
+    tasks: set[asyncio.Task[None]] = set()
+    loop = asyncio.get_running_loop()
+    # When the outbox last had nothing due: asked again at most once a second while sends run.
+    empty_at: float | None = None
+    try:
+        while True:
+            # Cleared before looking, so a send that ends while we look still wakes us below.
+            changed.clear()
+            tasks = {task for task in tasks if not task.done()}
+            working = len(tasks) - waiting
+            rested = empty_at is None or loop.time() - empty_at >= 1.0
+            if not tasks or (working <= batch // 2 and rested):
+                async with database.uow() as uow:
+                    jobs = await uow.outbox.lease(
+                        now=clock(), owner=owner, limit=batch, lease_for=lease_for
+                    )
+                if jobs:
+                    empty_at = None
+                    for job, message in await _sendable(database, registry, jobs, report, clock()):
+                        tasks.add(asyncio.create_task(guarded(job, message)))
+                    continue
+                if not tasks:
+                    await record_sent()
+                    return report
+                empty_at = loop.time()
+            if len(tasks) == waiting:
+                # Everything left is waiting out a pause: record what was sent meanwhile.
+                await record_sent()
+            await changed.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 def _keys(job: DeliveryJob) -> set[PauseKey]:
@@ -266,6 +276,17 @@ async def _send(chat: Chat, job: DeliveryJob, message: Message) -> SentMessage:
         user_id=job.member.user_id,
         message=message,
     )
+
+
+async def _hand_back(
+    database: Database, job: DeliveryJob, due_at: datetime, why: str | None, report: DrainReport
+) -> None:
+    """Put a delivery back in the outbox untried, to go at `due_at`."""
+    async with database.uow() as uow:
+        await uow.outbox.reschedule(
+            delivery_id=job.delivery.id, due_at=due_at, error=why, count_attempt=False
+        )
+    report.retried += 1
 
 
 async def _failed(

@@ -10,6 +10,7 @@ from pepptalk.store.checkins import CheckinRepository
 from pepptalk.store.downloads import DownloadRepository
 from pepptalk.store.events import EventRepository
 from pepptalk.store.feedback import FeedbackRepository
+from pepptalk.store.installations import InstallationRepository
 from pepptalk.store.meetings import MeetingRepository
 from pepptalk.store.metrics import MetricRepository
 from pepptalk.store.outbox import OutboxRepository
@@ -38,6 +39,7 @@ class UnitOfWork:
     events: EventRepository
     privacy: PrivacyRepository
     downloads: DownloadRepository
+    installations: InstallationRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -55,6 +57,7 @@ class UnitOfWork:
         self.events = EventRepository(session)
         self.privacy = PrivacyRepository(session)
         self.downloads = DownloadRepository(session)
+        self.installations = InstallationRepository(session)
         return self
 
     async def __aexit__(

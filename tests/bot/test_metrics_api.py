@@ -25,6 +25,7 @@ from pepptalk.bot.config import Settings
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack.app import create_bolt_app
 from pepptalk.bot.slack.chat import SlackChat
+from pepptalk.bot.slack.clients import SlackInstalls, WorkspaceClients
 from pepptalk.bot.slack.replies import ResponsePoster
 from pepptalk.bot.web import create_web_app
 from pepptalk.core.kinds import Platform
@@ -56,17 +57,20 @@ async def running_on_postgres(engine: AsyncEngine, clock: FakeClock) -> AsyncIte
     )
     client = slack_client(settings)
     database = Database(engine)
-    chat = PlatformChats({Platform.SLACK: SlackChat(client)})
+    installs = SlackInstalls(database, WorkspaceClients(client))
+    chat = PlatformChats({Platform.SLACK: SlackChat(installs.clients)})
     services = Services(database=database, chat=chat, registry=REGISTRY, clock=clock)
     poster = ResponsePoster()
-    bolt = create_bolt_app(client=client, signing_secret=SECRET, services=services, poster=poster)
+    bolt = create_bolt_app(
+        client=client, signing_secret=SECRET, services=services, poster=poster, installs=installs
+    )
     pepptalk = Pepptalk(
         settings=settings,
         database=database,
         services=services,
         bolt=bolt,
         web=create_web_app(services=services, bolt=bolt),
-        closers=[poster.close],
+        closers=[poster.close, installs.clients.close],
     )
     async with serving(pepptalk, api, clock) as harness:
         yield harness

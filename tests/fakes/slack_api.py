@@ -3,6 +3,13 @@
 It answers like Slack does: `{"ok": false, "error": ...}` with HTTP 200 for API errors, HTTP 429
 with `Retry-After` when rate limited, and `invalid_blocks` for blocks over Slack's limits.
 
+Many workspaces: each token belongs to one workspace (`tokens`), and every call records the
+token it came with. oauth.v2.access turns an install code into a workspace's tokens (with a
+refresh token and an expiry when `token_expires_in` is set, as when the app turns on token
+rotation) and takes `grant_type=refresh_token`; GET /oauth/v2/authorize stands in for the person
+approving the install in their browser and sends them back with a code. Rate limits are kept per
+workspace, like Slack's.
+
 Files go up the way Slack's current upload API takes them: files.getUploadURLExternal hands out
 an upload URL on this server, the bytes are POSTed there, and files.completeUploadExternal shares
 the file in a channel as one message with the blocks beside it. `messages_in(channel)` is what
@@ -11,12 +18,17 @@ someone in a channel sees, whichever way it was posted.
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import itertools
 import json
+import math
+import random
 import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -24,6 +36,9 @@ from tests.fakes.serving import start_on_free_port
 
 TOKEN = "xoxb-test-token"
 WORKSPACE = "T0PEPP"
+CLIENT_ID = "1234.5678"
+CLIENT_SECRET = "test-client-secret"
+APP_ID = "A0PEPP"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # What files.completeUploadExternal takes as channel_id: a channel, group, DM or MPIM id, never a
 # user id (and Slack's ids are longer than the short ones tests like to use).
@@ -37,6 +52,40 @@ class Call:
 
     method: str
     args: dict[str, Any]
+    # The bearer token the call came with, and the workspace that token belongs to.
+    token: str | None = None
+    workspace: str | None = None
+
+
+@dataclass
+class Grant:
+    """An install code Slack handed to the installer's browser, for one workspace."""
+
+    workspace: str
+    team_name: str
+    installer: str
+    used: bool = False
+
+
+@dataclass
+class Bucket:
+    """A token bucket: `burst` sends at once, then `per_second` more each second."""
+
+    per_second: float
+    burst: float
+    level: float = -1.0
+    at: float = 0.0
+
+    def take(self, now: float) -> float:
+        """0 when a send may go now (and is counted), else the seconds until one may."""
+        if self.level < 0:
+            self.level, self.at = self.burst, now
+        self.level = min(self.burst, self.level + (now - self.at) * self.per_second)
+        self.at = now
+        if self.level >= 1:
+            self.level -= 1
+            return 0.0
+        return (1 - self.level) / self.per_second
 
 
 @dataclass
@@ -152,15 +201,47 @@ class FakeSlackApi:
     # Answer 429 to every Nth chat.postMessage (None: never), asking to wait `retry_after` s.
     limit_every: int | None = None
     retry_after: int = 1
-    # Like Slack's workspace-wide cap on chat.postMessage: at most this many a minute.
+    # Like Slack's workspace-wide cap on chat.postMessage: at most this many a minute, in each
+    # workspace.
     max_per_minute: int | None = None
     rate_limited: int = 0
+    # Which workspace each bot token works in; a token not here is refused (invalid_auth).
+    tokens: dict[str, str] = field(default_factory=lambda: {TOKEN: WORKSPACE})
+    # Install codes waiting for oauth.v2.access, and the browser approvals waiting to be given.
+    grants: dict[str, Grant] = field(default_factory=dict)
+    approvals: deque[Grant] = field(default_factory=deque)
+    # Where /oauth/v2/authorize sends the browser back (the app's /slack/oauth_redirect).
+    redirect_url: str = ""
+    authorize_requests: list[dict[str, str]] = field(default_factory=list)
+    # With token rotation on: how long a bot token lives (None: forever, no refresh token).
+    token_expires_in: int | None = None
+    refresh_tokens: dict[str, str] = field(default_factory=dict)
+    # Workspaces whose every chat.postMessage answers 429 (a storm), asking for `retry_after`.
+    storming: set[str] = field(default_factory=set)
+    # Slack-like pacing of chat.postMessage (None: off): per workspace and per channel, token
+    # buckets; and a share of posts answered 429 at random (seeded, so runs compare).
+    workspace_per_minute: float | None = None
+    workspace_burst: int = 20
+    channel_per_second: float | None = None
+    random_429: float = 0.0
+    seed: int = 13
+    # Methods whose calls get the connection dropped instead of an answer (Slack unreachable).
+    unreachable: set[str] = field(default_factory=set)
+    # Every Web API call in the order it came: method, workspace (None: an unknown token) and
+    # HTTP status (429 when refused), so tests can tell what went out while something waited.
+    history: list[tuple[str, str | None, int]] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _post_count: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _recent: deque[float] = field(default_factory=deque)
+    _recent: dict[str, deque[float]] = field(default_factory=dict)
+    _buckets: dict[str, Bucket] = field(default_factory=dict)
+    _random: random.Random = field(default_factory=random.Random)
+    _issued: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     port: int = 0
+
+    def __post_init__(self) -> None:
+        self._random.seed(self.seed)
 
     @property
     def base_url(self) -> str:
@@ -179,6 +260,7 @@ class FakeSlackApi:
         is_bot: bool = False,
         deleted: bool = False,
         email: str | None = None,
+        workspace: str = WORKSPACE,
     ) -> None:
         profile = {"display_name": name, "real_name": name}
         if email is not None:
@@ -186,7 +268,7 @@ class FakeSlackApi:
             profile["email"] = email
         self.users[user_id] = {
             "id": user_id,
-            "team_id": WORKSPACE,
+            "team_id": workspace,
             "name": name.lower(),
             "real_name": name,
             "deleted": deleted,
@@ -220,6 +302,27 @@ class FakeSlackApi:
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
+    def approve_next_install(
+        self, workspace: str, team_name: str, installer: str = "UINSTALLER"
+    ) -> None:
+        """The next browser sent to /oauth/v2/authorize approves installing in `workspace`."""
+        self.approvals.append(Grant(workspace, team_name, installer))
+
+    def add_install_code(
+        self, code: str, workspace: str, team_name: str, installer: str = "UINSTALLER"
+    ) -> None:
+        """An install code as Slack would hand it to the installer's browser."""
+        self.grants[code] = Grant(workspace, team_name, installer)
+
+    def revoke(self, workspace: str) -> None:
+        """Every token of a workspace stops working (the app was uninstalled there)."""
+        self.tokens = {t: w for t, w in self.tokens.items() if w != workspace}
+        self.refresh_tokens = {t: w for t, w in self.refresh_tokens.items() if w != workspace}
+
+    def tokens_of(self, workspace: str) -> list[str]:
+        """The bot tokens issued for a workspace, oldest first."""
+        return [t for t, w in self.tokens.items() if w == workspace]
+
     def messages_in(self, channel: str) -> list[Posted]:
         """What someone in `channel` sees (a user id stands for the DM with them)."""
         where = dm_of(channel) if channel.startswith("U") else channel
@@ -233,6 +336,7 @@ class FakeSlackApi:
     async def start(self) -> FakeSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_get("/oauth/v2/authorize", self._authorize)
         app.router.add_post("/response/{name}", self._response)
         app.router.add_get("/files/{file_id}/download/{name}", self._download)
         app.router.add_post("/upload/v1/{file_id}", self._upload)
@@ -274,12 +378,66 @@ class FakeSlackApi:
             return self._rate_limited()
         return web.json_response({"ok": False, "error": error})
 
+    @property
+    def authorize_url(self) -> str:
+        """Where "Add to Slack" sends the browser (SLACK_AUTHORIZE_URL)."""
+        return f"http://127.0.0.1:{self.port}/oauth/v2/authorize"
+
+    async def _authorize(self, request: web.Request) -> web.Response:
+        """The person approves (or, with nothing to approve, cancels) the install; the browser
+        goes back to the app with a code and the state it came with."""
+        query = dict(request.query)
+        self.authorize_requests.append(query)
+        back = {"state": query.get("state", "")}
+        if query.get("client_id") != CLIENT_ID:
+            return web.Response(status=400, text="invalid client_id")
+        if self.approvals:
+            grant = self.approvals.popleft()
+            code = f"code-{grant.workspace}-{next(self._issued)}"
+            self.grants[code] = grant
+            back["code"] = code
+        else:
+            back["error"] = "access_denied"
+        raise web.HTTPFound(f"{self.redirect_url}?{urlencode(back)}")
+
+    def _client_auth(self, request: web.Request, args: dict[str, Any]) -> str | None:
+        """Why the app's own credentials are refused (None: they are good); Slack takes them as
+        HTTP Basic or in the body."""
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+        else:
+            client_id, secret = str(args.get("client_id")), str(args.get("client_secret"))
+        if client_id != CLIENT_ID:
+            return "invalid_client_id"
+        return None if secret == CLIENT_SECRET else "bad_client_secret"
+
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
-            return web.json_response({"ok": False, "error": "invalid_auth"})
         args = await self._args(request)
-        self.calls.append(Call(method, args))
+        if method in self.unreachable and request.transport is not None:
+            request.transport.abort()
+            return web.Response(status=503)
+        if method == "oauth.v2.access":
+            self.calls.append(Call(method, args))
+            refused = self._client_auth(request, args)
+            if refused:
+                return web.json_response({"ok": False, "error": refused})
+            return web.json_response(self._oauth_v2_access(args))
+        header = request.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ") if header.startswith("Bearer ") else None
+        # auth.test may name its token in the body, as Bolt's authorize does.
+        token = token or (str(args["token"]) if args.get("token") else None)
+        workspace = self.tokens.get(token or "")
+        if workspace is None:
+            self.history.append((method, None, 200))
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        self.calls.append(Call(method, args, token, workspace))
+        answer = self._answer(method, args)
+        self.history.append((method, workspace, answer.status))
+        return answer
+
+    def _answer(self, method: str, args: dict[str, Any]) -> web.Response:
         injected = self._injected(method)
         if injected is not None:
             return injected
@@ -311,40 +469,97 @@ class FakeSlackApi:
         self.downloads.append(file_id)
         return web.Response(body=self.contents[file_id], content_type="text/csv")
 
-    def _limited(self) -> web.Response | None:
-        import asyncio
-
+    def _limited(self, workspace: str, channel: str = "") -> web.Response | None:
         count = next(self._post_count)
         if self.limit_every and count % self.limit_every == 0:
             return self._rate_limited()
+        if workspace in self.storming:
+            return self._rate_limited()
+        if self.random_429 and self._random.random() < self.random_429:
+            return self._rate_limited()
+        now = asyncio.get_running_loop().time()
+        lane = (
+            self._buckets.setdefault(f"{workspace}/{channel}", Bucket(self.channel_per_second, 1))
+            if self.channel_per_second is not None and channel
+            else None
+        )
+        if lane is not None and (wait := lane.take(now)):
+            return self._limited_for(wait)
+        if self.workspace_per_minute is not None:
+            bucket = self._buckets.setdefault(
+                workspace, Bucket(self.workspace_per_minute / 60, self.workspace_burst)
+            )
+            if wait := bucket.take(now):
+                if lane is not None:
+                    lane.level += 1  # refused: the channel's share was not used
+                return self._limited_for(wait)
         if self.max_per_minute is not None:
-            now = asyncio.get_running_loop().time()
-            while self._recent and now - self._recent[0] >= 60:
-                self._recent.popleft()
-            if len(self._recent) >= self.max_per_minute:
-                self.rate_limited += 1
-                wait = max(1, int(60 - (now - self._recent[0])) + 1)
-                return web.json_response(
-                    {"ok": False, "error": "ratelimited"},
-                    status=429,
-                    headers={"Retry-After": str(wait)},
-                )
-            self._recent.append(now)
+            recent = self._recent.setdefault(workspace, deque())
+            while recent and now - recent[0] >= 60:
+                recent.popleft()
+            if len(recent) >= self.max_per_minute:
+                return self._limited_for(60 - (now - recent[0]))
+            recent.append(now)
         return None
 
-    def _auth_test(self, _args: dict[str, Any]) -> dict[str, Any]:
+    def _limited_for(self, seconds: float) -> web.Response:
+        """429 with Retry-After in whole seconds, as Slack sends it (never less than one)."""
+        self.rate_limited += 1
+        return web.json_response(
+            {"ok": False, "error": "ratelimited"},
+            status=429,
+            headers={"Retry-After": str(max(1, math.ceil(seconds)))},
+        )
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        workspace = str(self.calls[-1].workspace)
         return {
             "ok": True,
-            "team_id": WORKSPACE,
-            "team": "Pepptalk Test",
-            "user_id": "UBOT",
-            "bot_id": "BBOT",
-            "url": "https://pepptalk-test.slack.com/",
+            "team_id": workspace,
+            "team": "Pepptalk Test" if workspace == WORKSPACE else f"Workspace {workspace}",
+            "user_id": "UBOT" if workspace == WORKSPACE else f"UBOT{workspace}",
+            "bot_id": "BBOT" if workspace == WORKSPACE else f"BBOT{workspace}",
+            "url": f"https://{workspace.lower()}.slack.com/",
+        }
+
+    def _issue_tokens(self, workspace: str) -> dict[str, Any]:
+        """A new bot token for a workspace, with a refresh token when rotation is on."""
+        n = next(self._issued)
+        token = f"xoxb-{workspace}-{n:04d}-secret"
+        self.tokens[token] = workspace
+        issued: dict[str, Any] = {"access_token": token, "token_type": "bot"}
+        if self.token_expires_in is not None:
+            refresh = f"xoxe-1-{workspace}-{n:04d}-refresh"
+            self.refresh_tokens[refresh] = workspace
+            issued.update(refresh_token=refresh, expires_in=self.token_expires_in)
+        return issued
+
+    def _oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("grant_type") == "refresh_token":
+            workspace = self.refresh_tokens.pop(str(args.get("refresh_token")), None)
+            if workspace is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+            return {"ok": True, "team": {"id": workspace}, **self._issue_tokens(workspace)}
+        grant = self.grants.get(str(args.get("code")))
+        if grant is None or grant.used:
+            return {"ok": False, "error": "invalid_code"}
+        grant.used = True
+        return {
+            "ok": True,
+            **self._issue_tokens(grant.workspace),
+            "scope": "commands,chat:write,chat:write.public,im:write,im:history,users:read",
+            "bot_user_id": f"UBOT{grant.workspace}",
+            "app_id": APP_ID,
+            "team": {"id": grant.workspace, "name": grant.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": grant.installer},
         }
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(args.get("user")))
-        if user is None:
+        # A workspace's token sees that workspace's people only.
+        if user is None or user["team_id"] != self.calls[-1].workspace:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": user}
 
@@ -362,7 +577,7 @@ class FakeSlackApi:
         return None
 
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any] | web.Response:  # noqa: N802
-        limited = self._limited()
+        limited = self._limited(str(self.calls[-1].workspace), str(args.get("channel", "")))
         if limited is not None:
             self.calls.pop()  # a refused call did not post anything
             return limited
@@ -470,7 +685,7 @@ class FakeSlackApi:
     def _files_completeUploadExternal(  # noqa: N802
         self, args: dict[str, Any]
     ) -> dict[str, Any] | web.Response:
-        limited = self._limited()
+        limited = self._limited(str(self.calls[-1].workspace), str(args.get("channel_id", "")))
         if limited is not None:
             self.calls.pop()  # a refused call did not share anything
             return limited

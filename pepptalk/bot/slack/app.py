@@ -8,12 +8,16 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack import actions, commands, events, views
-from pepptalk.bot.slack.replies import POSTER, SERVICES, ResponsePoster, services_of
+from pepptalk.bot.slack.clients import SlackInstalls
+from pepptalk.bot.slack.oauth import PepptalkOAuthFlow
+from pepptalk.bot.slack.replies import INSTALLS, POSTER, SERVICES, ResponsePoster, services_of
+from pepptalk.core.i18n import copy_for
 
 log = logging.getLogger(__name__)
 
@@ -52,19 +56,26 @@ def create_bolt_app(
     signing_secret: str | None,
     services: Services,
     poster: ResponsePoster,
+    installs: SlackInstalls,
+    oauth: AsyncOAuthSettings | None = None,
 ) -> AsyncApp:
-    """A Bolt AsyncApp with every Pepptalk listener registered (no secret: Socket Mode only)."""
+    """A Bolt AsyncApp with every Pepptalk listener registered (no secret: Socket Mode only);
+    with `oauth`, one for many workspaces, each request authorised by its workspace's install."""
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,
         request_verification_enabled=signing_secret is not None,
+        oauth_flow=None if oauth is None else PepptalkOAuthFlow(client=client, settings=oauth),
+        # A workspace that is not installed hears why (Bolt answers it; the team's language is
+        # unknown there, so it is said in English).
+        user_facing_authorize_error_message=copy_for("en")("install.not_installed"),
     )
 
     async def attach_services(
         context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
     ) -> None:
         # Listeners are plain module functions; they find Pepptalk's parts in the context.
-        context[SERVICES], context[POSTER] = services, poster
+        context[SERVICES], context[POSTER], context[INSTALLS] = services, poster, installs
         await next()
 
     app.middleware(attach_services)

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from pepptalk.bot.slack.clients import WorkspaceClients
 from pepptalk.bot.slack.render import render_blocks, render_message
 from pepptalk.core.kinds import Platform
 from pepptalk.core.messages import Attachment, Message, Picture
@@ -51,6 +52,8 @@ UPLOAD_REFUSED = frozenset(
         "file_type_not_allowed",
     }
 )
+# Why a message for a workspace Pepptalk is not (or no longer) installed in ends unsent.
+NOT_INSTALLED = "not_installed"
 MAX_ALT_TEXT = 1000
 MAX_FILE_TITLE = 250
 
@@ -63,10 +66,21 @@ def _retry_after(error: SlackApiError) -> float:
 
 
 class SlackChat:
-    """Sends and looks up through one workspace's bot token."""
+    """Sends and looks up through the bot token of the workspace each message is for."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
-        self.client = client
+    def __init__(self, clients: WorkspaceClients) -> None:
+        self.clients = clients
+
+    async def _client(self, workspace_id: str) -> AsyncWebClient:
+        """The workspace's client; a workspace Pepptalk is not installed in gets nothing more."""
+        try:
+            client = await self.clients.client_for(workspace_id)
+        except SlackTokenRotationError as error:
+            reason = str(error.api_error.response.get("error", "token_rotation_failed"))
+            raise DeliveryError(f"token rotation: {reason}", permanent=False) from None
+        if client is None:
+            raise DeliveryError(NOT_INSTALLED, permanent=True)
+        return client
 
     async def send_direct(
         self, *, platform: Platform, workspace_id: str, user_id: str, message: Message
@@ -74,19 +88,20 @@ class SlackChat:
         """Post a DM (posting to a user id lands in the app's Messages tab with them); a message
         with a picture or a file uploads it, shared in the DM as one message with the other
         blocks."""
+        client = await self._client(workspace_id)
         files = [
             (i, b) for i, b in enumerate(message.blocks) if isinstance(b, Picture | Attachment)
         ]
         if not files:
-            return await self._post(user_id, message)
+            return await self._post(client, user_id, message)
         at, block = files[0]
-        return await self._post_with_file(user_id, message, _upload_of(block), at)
+        return await self._post_with_file(client, user_id, message, _upload_of(block), at)
 
     async def send_channel(
         self, *, platform: Platform, workspace_id: str, channel_id: str, message: Message
     ) -> SentMessage:
         """Post in a channel (the app must be in it: /invite @Pepptalk)."""
-        return await self._post(channel_id, message)
+        return await self._post(await self._client(workspace_id), channel_id, message)
 
     async def update_direct(
         self,
@@ -98,36 +113,37 @@ class SlackChat:
         message: Message,
     ) -> None:
         """Change a message sent earlier, in place (chat.update on its channel and ts)."""
+        client = await self._client(workspace_id)
         await self._call(
-            self.client.chat_update(channel=sent.channel, ts=sent.ref, **render_message(message))
+            client.chat_update(channel=sent.channel, ts=sent.ref, **render_message(message))
         )
 
-    async def _post(self, channel: str, message: Message) -> SentMessage:
+    async def _post(self, client: AsyncWebClient, channel: str, message: Message) -> SentMessage:
         response = await self._call(
-            self.client.chat_postMessage(channel=channel, **render_message(message))
+            client.chat_postMessage(channel=channel, **render_message(message))
         )
         return SentMessage(channel=str(response["channel"]), ref=str(response["ts"]))
 
     async def _post_with_file(
-        self, user_id: str, message: Message, file: Upload, at: int
+        self, client: AsyncWebClient, user_id: str, message: Message, file: Upload, at: int
     ) -> SentMessage:
         """Upload the file (block `at`) and share it in the person's DM with the message's
         other blocks (further files stay words). Every step raises on failure, so the outbox
         tries the whole message again: a retry uploads afresh, and the earlier file, never
         shared, stays private; the message becomes visible only at the last step, once."""
         # completeUploadExternal shares only into a conversation id (C, G, D or Z), never a U id.
-        opened = await self._call(self.client.conversations_open(users=user_id))
+        opened = await self._call(client.conversations_open(users=user_id))
         channel = str(opened["channel"]["id"])
         rest = Message(message.summary, message.blocks[:at] + message.blocks[at + 1 :])
         try:
             ticket = await self._call(
-                self.client.files_getUploadURLExternal(
+                client.files_getUploadURLExternal(
                     filename=file.name,
                     length=len(file.data),
                     alt_txt=file.alt[:MAX_ALT_TEXT] or None,
                 )
             )
-            await self._upload(str(ticket["upload_url"]), file.data)
+            await self._upload(client, str(ticket["upload_url"]), file.data)
             shared: dict[str, Any] = {
                 "files": json.dumps([{"id": ticket["file_id"], "title": file.title}]),
                 "channel_id": channel,
@@ -137,25 +153,23 @@ class SlackChat:
                 # Not initial_comment: Slack drops the blocks when both are given.
                 shared["blocks"] = json.dumps(blocks)
             # In the body, not the query string the SDK's method would use: blocks can be long.
-            done = await self._call(
-                self.client.api_call("files.completeUploadExternal", data=shared)
-            )
+            done = await self._call(client.api_call("files.completeUploadExternal", data=shared))
         except DeliveryError as error:
             # A file is the whole point of its message (an export); a picture has its words.
             if error.reason not in UPLOAD_REFUSED or not file.words_will_do:
                 raise
             log.warning("Slack refused the upload (%s); sending the words instead", error.reason)
-            return await self._post(channel, message)
+            return await self._post(client, channel, message)
         return SentMessage(channel=channel, ref=_share_ts(done, channel) or str(ticket["file_id"]))
 
-    async def _upload(self, url: str, data: bytes) -> None:
+    async def _upload(self, client: AsyncWebClient, url: str, data: bytes) -> None:
         """POST the bytes to the upload URL Slack gave; it takes them raw, with no token."""
-        timeout = aiohttp.ClientTimeout(total=self.client.timeout)
-        ssl = self.client.ssl if self.client.ssl is not None else True
+        timeout = aiohttp.ClientTimeout(total=client.timeout)
+        ssl = client.ssl if client.ssl is not None else True
         try:
             async with (
                 aiohttp.ClientSession(timeout=timeout) as session,
-                session.post(url, data=data, proxy=self.client.proxy, ssl=ssl) as response,
+                session.post(url, data=data, proxy=client.proxy, ssl=ssl) as response,
             ):
                 if response.status != 200:
                     said = (await response.text())[:100]
@@ -178,9 +192,14 @@ class SlackChat:
     async def find_user(
         self, *, platform: Platform, workspace_id: str, user_id: str
     ) -> UserProfile | None:
-        """A person's name and time zone from users.info; None when Slack does not know them."""
+        """A person's name and time zone from users.info; None when Slack does not know them (or
+        Pepptalk is not installed in their workspace)."""
         try:
-            response = await self.client.users_info(user=user_id)
+            client = await self._client(workspace_id)
+        except DeliveryError:
+            return None
+        try:
+            response = await client.users_info(user=user_id)
         except SlackApiError as error:
             if error.response.get("error") in ("user_not_found", "invalid_arguments"):
                 return None

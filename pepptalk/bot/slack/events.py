@@ -14,8 +14,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack.chat import profile_of
+from pepptalk.bot.slack.clients import SlackInstalls
+from pepptalk.bot.slack.installs import REVOKED, UNINSTALLED
 from pepptalk.bot.slack.render import render_home, render_message
-from pepptalk.bot.slack.replies import services_of, slack_actor
+from pepptalk.bot.slack.replies import INSTALLS, services_of, slack_actor
 from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.messages import Reply, text_reply
 from pepptalk.core.ports import Actor
@@ -152,8 +154,28 @@ async def _copy_of(services: Services, actor: Actor) -> Copy:
     return copy_for(seat.team.language if seat else "en")
 
 
+async def handle_app_uninstalled(body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """The workspace removed Pepptalk: its token is gone, so its queued messages end (as failed,
+    with the reason); its teams and history stay, so a reinstall finds them."""
+    installs: SlackInstalls = context[INSTALLS]
+    await installs.gone(str(body.get("team_id", "")), reason=UNINSTALLED)
+
+
+async def handle_tokens_revoked(
+    event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """A workspace revoked the bot's token: as good as uninstalled. (Revoked user tokens change
+    nothing: Pepptalk keeps none.)"""
+    tokens = event.get("tokens")
+    if isinstance(tokens, dict) and tokens.get("bot"):
+        installs: SlackInstalls = context[INSTALLS]
+        await installs.gone(str(body.get("team_id", "")), reason=REVOKED)
+
+
 def register(app: AsyncApp) -> None:
     """Listen for the events in manifest.yml."""
+    app.event("app_uninstalled")(handle_app_uninstalled)
+    app.event("tokens_revoked")(handle_tokens_revoked)
     app.event("user_change")(handle_user_change)
     app.event("app_home_opened")(handle_home_opened)
     app.event("message")(handle_direct_message)

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 # Where the app keeps its parts in Bolt's per-request context (set by a middleware in app.py).
 SERVICES = "pepptalk_services"
 POSTER = "pepptalk_poster"
+INSTALLS = "pepptalk_installs"
 
 
 class ResponsePoster:

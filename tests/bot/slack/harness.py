@@ -61,11 +61,13 @@ class SlackHarness:
         self._responses += 1
         return self.api.responses[self._responses - 1]
 
-    async def command(self, user_id: str, text: str) -> dict[str, Any]:
+    async def command(
+        self, user_id: str, text: str, *, workspace: str = WORKSPACE
+    ) -> dict[str, Any]:
         body = urlencode(
             {
                 "token": "legacy",
-                "team_id": WORKSPACE,
+                "team_id": workspace,
                 "user_id": user_id,
                 "command": "/pepptalk",
                 "text": text,
@@ -103,11 +105,13 @@ class SlackHarness:
         )
         assert response.status == 200
 
-    async def event(self, event: dict[str, Any], *, event_id: str, retry: int = 0) -> int:
+    async def event(
+        self, event: dict[str, Any], *, event_id: str, retry: int = 0, workspace: str = WORKSPACE
+    ) -> int:
         body = json.dumps(
             {
                 "type": "event_callback",
-                "team_id": WORKSPACE,
+                "team_id": workspace,
                 "event_id": event_id,
                 "event_time": int(time.time()),
                 "event": event,
