@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pepptalk.bot.charts import drawn
+from pepptalk.bot.outbox_claims import LEASE_FOR, Lease, SentMarks
 from pepptalk.core.kinds import DeliveryStatus
 from pepptalk.core.messages import Message
 from pepptalk.core.ports import Chat, DeliveryError, RateLimitedError, SentMessage
@@ -102,11 +103,6 @@ class _Pauses:
         return waited
 
 
-# A send is not started this close to the end of its lease: another sender may take it after.
-LEASE_MARGIN = timedelta(seconds=15)
-MARK_EVERY = 20
-
-
 async def _compose_batch(
     database: Database, registry: Registry, jobs: list[DeliveryJob]
 ) -> dict[int, Message | None]:
@@ -132,23 +128,13 @@ async def deliver_pending(
     sleep: Sleep = asyncio.sleep,
     concurrency: int = 8,
     batch: int = 200,
-    lease_for: timedelta = timedelta(minutes=5),
 ) -> DrainReport:
     """Send every due delivery in the outbox, until none is left that is due now."""
     report = DrainReport()
-    owner = uuid.uuid4().hex
+    lease = Lease(database, clock, owner=uuid.uuid4().hex)
+    marks = SentMarks(database, clock)
     pauses = _Pauses(clock, sleep)
     slots = asyncio.Semaphore(concurrency)
-    sent: list[SentResult] = []
-    marking = asyncio.Lock()
-
-    async def record_sent() -> None:
-        # Marked in small groups: cheap, and a crash mid-batch re-sends at most a group.
-        async with marking:
-            done = sent[:]
-            del sent[:]
-            async with database.uow() as uow:
-                await uow.outbox.mark_sent(done, now=clock())
 
     async def send(job: DeliveryJob, message: Message) -> None:
         keys = _keys(job)
@@ -156,8 +142,7 @@ async def deliver_pending(
         while True:
             # Waiting holds no slot: a paused conversation must not keep the others from going.
             report.waited_seconds += await pauses.wait(keys)
-            lease_end = job.delivery.lease_until
-            if lease_end is not None and clock() >= lease_end - LEASE_MARGIN:
+            if lease.ending():
                 # Waiting out rate limits ate the lease: hand the row back rather than risk
                 # a second sender taking it while this one sends.
                 async with database.uow() as uow:
@@ -187,53 +172,60 @@ async def deliver_pending(
                 await _failed(database, job, error, clock(), report)
                 return
             pauses.cleared(keys)
-            sent.append(
+            # Marked at once: a crash from here on cannot send this message again.
+            await marks.mark(
                 SentResult(job.delivery.id, where.channel, where.ref, job.delivery.attempts + 1)
             )
             report.sent += 1
-            if len(sent) >= MARK_EVERY:
-                await record_sent()
             return
 
-    while True:
-        async with database.uow() as uow:
-            jobs = await uow.outbox.lease(
-                now=clock(), owner=owner, limit=batch, lease_for=lease_for
-            )
-        if not jobs:
-            return report
-        try:
-            messages = await _compose_batch(database, registry, jobs)
-        except Exception as error:
-            # A bug in composing must not lose the batch: put it back and report it.
-            log.exception("composing %d deliveries failed", len(jobs))
-            for job in jobs:
-                await _failed(
-                    database, job, DeliveryError(repr(error), permanent=False), clock(), report
-                )
-            continue
-        sendable = [(job, m) for job in jobs if (m := messages.get(job.delivery.id)) is not None]
-        silent = [job for job in jobs if messages.get(job.delivery.id) is None]
-        if silent:
+    async with lease.kept():
+        while True:
+            now = clock()
             async with database.uow() as uow:
-                for job in silent:
-                    await uow.outbox.finish(
-                        delivery_id=job.delivery.id,
-                        status=DeliveryStatus.SKIPPED,
-                        error="nothing to send",
-                    )
-            report.skipped += len(silent)
-        outcomes = await asyncio.gather(
-            *(send(job, message) for job, message in sendable), return_exceptions=True
-        )
-        await record_sent()
-        for (job, _), outcome in zip(sendable, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                # A bug or an outage we did not foresee: keep the row, try again later.
-                log.error("delivery %s failed", job.delivery.id, exc_info=outcome)
-                await _failed(
-                    database, job, DeliveryError(repr(outcome), permanent=False), clock(), report
+                jobs = await uow.outbox.lease(
+                    now=now, owner=lease.owner, limit=batch, lease_for=LEASE_FOR
                 )
+            if not jobs:
+                return report
+            lease.taken([job.delivery.id for job in jobs], now + LEASE_FOR)
+            try:
+                messages = await _compose_batch(database, registry, jobs)
+            except Exception as error:
+                # A bug in composing must not lose the batch: put it back and report it.
+                log.exception("composing %d deliveries failed", len(jobs))
+                for job in jobs:
+                    await _failed(
+                        database, job, DeliveryError(repr(error), permanent=False), clock(), report
+                    )
+                continue
+            sendable = [
+                (job, m) for job in jobs if (m := messages.get(job.delivery.id)) is not None
+            ]
+            silent = [job for job in jobs if messages.get(job.delivery.id) is None]
+            if silent:
+                async with database.uow() as uow:
+                    for job in silent:
+                        await uow.outbox.finish(
+                            delivery_id=job.delivery.id,
+                            status=DeliveryStatus.SKIPPED,
+                            error="nothing to send",
+                        )
+                report.skipped += len(silent)
+            outcomes = await asyncio.gather(
+                *(send(job, message) for job, message in sendable), return_exceptions=True
+            )
+            for (job, _), outcome in zip(sendable, outcomes, strict=True):
+                if isinstance(outcome, BaseException):
+                    # A bug or an outage we did not foresee: keep the row, try again later.
+                    log.error("delivery %s failed", job.delivery.id, exc_info=outcome)
+                    await _failed(
+                        database,
+                        job,
+                        DeliveryError(repr(outcome), permanent=False),
+                        clock(),
+                        report,
+                    )
 
 
 def _keys(job: DeliveryJob) -> set[PauseKey]:

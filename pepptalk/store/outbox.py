@@ -116,6 +116,20 @@ class OutboxRepository:
         )
         return [DeliveryJob(delivery=d, member=m, team=t) for d, m, t in rows]
 
+    async def renew_lease(self, ids: Sequence[int], *, owner: str, until: datetime) -> None:
+        """Extend `owner`'s lease to `until` on those of `ids` it still holds."""
+        if not ids:
+            return
+        await self._session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.lease_owner == owner,
+                Delivery.status == DeliveryStatus.PENDING,
+            )
+            .values(lease_until=until)
+        )
+
     async def mark_sent(self, results: Sequence[SentResult], *, now: datetime) -> None:
         """Record deliveries as sent, and where they landed."""
         if not results:

@@ -11,6 +11,7 @@ someone in a channel sees, whichever way it was posted.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
@@ -147,6 +148,10 @@ class FakeSlackApi:
     # Like Slack's workspace-wide cap on chat.postMessage: at most this many a minute.
     max_per_minute: int | None = None
     rate_limited: int = 0
+    # Once this many messages are visible, further chat.postMessage calls are never answered
+    # (as a platform that stalls): what was accepted before is all a crashed sender got done.
+    hold_after: int | None = None
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     _post_count: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _recent: deque[float] = field(default_factory=deque)
@@ -233,6 +238,7 @@ class FakeSlackApi:
         return self
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -271,6 +277,13 @@ class FakeSlackApi:
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         args = await self._args(request)
+        if (
+            method == "chat.postMessage"
+            and self.hold_after is not None
+            and len(self.messages) >= self.hold_after
+        ):
+            await self._stopping.wait()
+            return web.json_response({"ok": False, "error": "fatal_error"}, status=503)
         self.calls.append(Call(method, args))
         injected = self._injected(method)
         if injected is not None:
