@@ -13,9 +13,9 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from pepptalk.store.database import Database
+from pepptalk.store.database import Database, reconnected
 from pepptalk.store.outbox import SentResult
 
 log = logging.getLogger(__name__)
@@ -48,8 +48,7 @@ class SentMarks:
             if not done.done():
                 group, self._waiting = self._waiting, []
                 try:
-                    async with self._database.uow() as uow:
-                        await uow.outbox.mark_sent([r for r, _ in group], now=self._clock())
+                    await self._write([r for r, _ in group])
                 except BaseException as error:
                     for _, waiter in group:
                         if waiter is not done and not waiter.done():
@@ -59,6 +58,17 @@ class SentMarks:
                     if not waiter.done():
                         waiter.set_result(None)
         await done
+
+    async def _write(self, results: list[SentResult]) -> None:
+        for attempt in (1, 2):
+            try:
+                async with self._database.uow() as uow:
+                    await uow.outbox.mark_sent(results, now=self._clock())
+                return
+            except DBAPIError as error:
+                # These went out: a mark lost to a dropped connection would send them again.
+                if attempt == 2 or not reconnected(error):
+                    raise
 
 
 class Lease:

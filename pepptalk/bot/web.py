@@ -72,6 +72,11 @@ def create_web_app(
         except (SQLAlchemyError, OSError) as error:
             log.error("health check: database unreachable: %r", error)
             return web.json_response({"ok": False, "database": "unreachable"}, status=503)
+        try:
+            await services.database.check_writable()
+        except (SQLAlchemyError, OSError) as error:
+            log.error("health check: the database takes no writes: %r", error)
+            return web.json_response({"ok": False, "database": "read-only"}, status=503)
         return web.json_response({"ok": True, "database": "ok", "slack": bolt is not None})
 
     app.router.add_get("/healthz", healthz)
