@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -55,6 +56,18 @@ async def no_server_errors(
         return web.json_response({"ok": False, "error": "bad_request"}, status=400)
 
 
+SLACK_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+SLACK_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+
+
+def signature_headers_well_formed(request: web.Request) -> bool:
+    """Whether the request carries Slack's signature headers in Slack's shapes (checking the
+    signature itself is Bolt's)."""
+    timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+    signature = request.headers.get("X-Slack-Signature", "")
+    return bool(SLACK_TIMESTAMP.fullmatch(timestamp) and SLACK_SIGNATURE.fullmatch(signature))
+
+
 def create_web_app(
     *,
     services: Services,
@@ -90,6 +103,10 @@ def create_web_app(
     if bolt is not None:
 
         async def slack_events(request: web.Request) -> web.Response:
+            if not signature_headers_well_formed(request):
+                # Bolt's verifier throws on a timestamp that is not a whole number: refuse here.
+                log.warning("Slack request refused: signature headers missing or malformed")
+                return web.json_response({"ok": False, "error": "invalid_signature"}, status=401)
             try:
                 bolt_request = await to_bolt_request(request)
             except Exception as error:  # noqa: BLE001 - any parse failure here is the sender's

@@ -163,6 +163,22 @@ async def test_unsigned_forged_and_stale_requests_are_refused(
 
 
 @pytest.mark.parametrize(
+    "timestamp", ["abc", "1795863662.5", "-1", "", "١٧٩٥٨٦٣٦٦٢", "9" * 400, " 1795863662"]
+)
+async def test_a_malformed_signature_timestamp_is_refused_without_a_traceback(
+    slack: SlackHarness, timestamp: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = "team_id=T0PEPP&user_id=UX&command=%2Fpepptalk&text=team+create+Evil"
+    headers = {**signed_headers(body), "X-Slack-Request-Timestamp": timestamp}
+    response = await slack.post(
+        body, content_type="application/x-www-form-urlencoded", headers=headers
+    )
+    assert response.status == 401
+    assert not [r for r in caplog.records if r.exc_info]
+    assert await team_named(slack.services.database, WORKSPACE, "Evil") is None
+
+
+@pytest.mark.parametrize(
     ("body", "content_type"),
     [
         ("payload=%7Bnot-json", "application/x-www-form-urlencoded"),
