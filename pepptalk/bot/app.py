@@ -19,6 +19,7 @@ from pepptalk.bot.playground.web import Playground
 from pepptalk.bot.services import Clock, Services, system_clock
 from pepptalk.bot.slack.app import create_bolt_app
 from pepptalk.bot.slack.chat import SlackChat
+from pepptalk.bot.slack.endpoint import SlackEndpoint
 from pepptalk.bot.slack.replies import ResponsePoster
 from pepptalk.bot.teams.adapter import create_adapter
 from pepptalk.bot.teams.bot import PepptalkTeamsBot
@@ -88,13 +89,17 @@ async def create_app(
             poster=poster,
         )
     # Without a signing secret nothing could prove a request came from Slack: no HTTP route then.
-    http_bolt = bolt if secret is not None else None
+    slack = (
+        SlackEndpoint(bolt, secret.get_secret_value())
+        if bolt is not None and secret is not None
+        else None
+    )
     return Pepptalk(
         settings=settings,
         database=database,
         services=services,
         bolt=bolt,
-        web=create_web_app(services=services, bolt=http_bolt, teams=teams),
+        web=create_web_app(services=services, slack=slack, teams=teams),
         closers=[poster.close],
     )
 
@@ -113,6 +118,6 @@ async def create_playground(settings: Settings, *, real_clock: Clock = system_cl
         database=database,
         services=services,
         bolt=None,
-        web=create_web_app(services=services, bolt=None, playground=playground),
+        web=create_web_app(services=services, slack=None, playground=playground),
         playground=playground,
     )

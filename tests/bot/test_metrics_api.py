@@ -25,6 +25,7 @@ from pepptalk.bot.config import Settings
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack.app import create_bolt_app
 from pepptalk.bot.slack.chat import SlackChat
+from pepptalk.bot.slack.endpoint import SlackEndpoint
 from pepptalk.bot.slack.replies import ResponsePoster
 from pepptalk.bot.web import create_web_app
 from pepptalk.core.kinds import Platform
@@ -65,7 +66,7 @@ async def running_on_postgres(engine: AsyncEngine, clock: FakeClock) -> AsyncIte
         database=database,
         services=services,
         bolt=bolt,
-        web=create_web_app(services=services, bolt=bolt),
+        web=create_web_app(services=services, slack=SlackEndpoint(bolt, SECRET)),
         closers=[poster.close],
     )
     async with serving(pepptalk, api, clock) as harness:
