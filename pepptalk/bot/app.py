@@ -17,10 +17,10 @@ from pepptalk.bot.playground.inbox import Inbox
 from pepptalk.bot.playground.seed import CAST, directory, seed_demo
 from pepptalk.bot.playground.web import Playground
 from pepptalk.bot.services import Clock, Services, system_clock
+from pepptalk.bot.slack.after_ack import AfterAck
 from pepptalk.bot.slack.app import create_bolt_app
 from pepptalk.bot.slack.chat import SlackChat
 from pepptalk.bot.slack.endpoint import SlackEndpoint
-from pepptalk.bot.slack.replies import ResponsePoster
 from pepptalk.bot.teams.adapter import create_adapter
 from pepptalk.bot.teams.bot import PepptalkTeamsBot
 from pepptalk.bot.teams.chat import TeamsChat
@@ -80,13 +80,13 @@ async def create_app(
     if settings.teams_enabled:
         teams = TeamsEndpoint(adapter=adapter, bot=PepptalkTeamsBot(services))
     secret = settings.slack_signing_secret
-    poster = ResponsePoster()
+    later = AfterAck()
     if settings.slack_enabled:
         bolt = create_bolt_app(
             client=client,
             signing_secret=secret.get_secret_value() if secret else None,
             services=services,
-            poster=poster,
+            after_ack=later,
         )
     # Without a signing secret nothing could prove a request came from Slack: no HTTP route then.
     slack = (
@@ -100,7 +100,7 @@ async def create_app(
         services=services,
         bolt=bolt,
         web=create_web_app(services=services, slack=slack, teams=teams),
-        closers=[poster.close],
+        closers=[later.close],
     )
 
 

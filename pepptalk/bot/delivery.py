@@ -12,13 +12,15 @@ import asyncio
 import logging
 import random
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Literal
 
 from pepptalk.bot.charts import drawn
 from pepptalk.bot.outbox_claims import LEASE_FOR, Lease, SentMarks
-from pepptalk.core.kinds import DeliveryStatus
+from pepptalk.core.kinds import DeliveryKind, DeliveryStatus
 from pepptalk.core.messages import Message
 from pepptalk.core.ports import Chat, DeliveryError, RateLimitedError, SentMessage
 from pepptalk.handlers.habit import Registry
@@ -32,6 +34,9 @@ Sleep = Callable[[float], Awaitable[None]]
 MAX_ATTEMPTS = 6
 
 
+Outcome = Literal["sent", "skipped", "failed", "retried"]
+
+
 @dataclass
 class DrainReport:
     """What one drain did."""
@@ -43,6 +48,15 @@ class DrainReport:
     rate_limited: int = 0
     waited_seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    # (platform, kind, outcome): how many, for the operator's /metrics.
+    outcomes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+
+    def tally(self, job: DeliveryJob, outcome: Outcome) -> None:
+        """Count one delivery's outcome: sent, skipped, failed or retried."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        # A kind's own part ("win:12") names one row: the kind alone keeps the labels few.
+        kind = DeliveryKind.of(job.delivery.kind)
+        self.outcomes[(str(job.team.platform), kind, outcome)] += 1
 
 
 # Where a pause applies: (platform, workspace, scope); scope None is the whole workspace.
@@ -128,8 +142,10 @@ async def deliver_pending(
     sleep: Sleep = asyncio.sleep,
     concurrency: int = 8,
     batch: int = 200,
+    stopping: asyncio.Event | None = None,
 ) -> DrainReport:
-    """Send every due delivery in the outbox, until none is left that is due now."""
+    """Send every due delivery in the outbox, until none is left that is due now (or, once
+    `stopping` is set, hand back what is not yet sent and return)."""
     report = DrainReport()
     lease = Lease(database, clock, owner=uuid.uuid4().hex)
     marks = SentMarks(database, clock)
@@ -142,20 +158,15 @@ async def deliver_pending(
         while True:
             # Waiting holds no slot: a paused conversation must not keep the others from going.
             report.waited_seconds += await pauses.wait(keys)
-            if lease.ending():
-                # Waiting out rate limits ate the lease: hand the row back rather than risk
-                # a second sender taking it while this one sends.
-                async with database.uow() as uow:
-                    await uow.outbox.reschedule(
-                        delivery_id=job.delivery.id,
-                        due_at=clock(),
-                        error=None,
-                        count_attempt=False,
-                    )
-                report.retried += 1
-                return
             try:
                 async with slots:
+                    # Checked with the slot in hand: waiting for one can take a while.
+                    await lease.keep_up()
+                    if lease.ending() or (stopping is not None and stopping.is_set()):
+                        # Waiting ate the lease, or the server is stopping: hand the row back
+                        # rather than risk a second sender taking it while this one sends.
+                        await _hand_back(database, job, clock(), report)
+                        return
                     where = await _send(chat, job, message)
             except RateLimitedError as limited:
                 report.rate_limited += 1
@@ -176,11 +187,11 @@ async def deliver_pending(
             await marks.mark(
                 SentResult(job.delivery.id, where.channel, where.ref, job.delivery.attempts + 1)
             )
-            report.sent += 1
+            report.tally(job, "sent")
             return
 
     async with lease.kept():
-        while True:
+        while stopping is None or not stopping.is_set():
             now = clock()
             async with database.uow() as uow:
                 jobs = await uow.outbox.lease(
@@ -211,7 +222,8 @@ async def deliver_pending(
                             status=DeliveryStatus.SKIPPED,
                             error="nothing to send",
                         )
-                report.skipped += len(silent)
+                for job in silent:
+                    report.tally(job, "skipped")
             outcomes = await asyncio.gather(
                 *(send(job, message) for job, message in sendable), return_exceptions=True
             )
@@ -226,6 +238,7 @@ async def deliver_pending(
                         clock(),
                         report,
                     )
+    return report
 
 
 def _keys(job: DeliveryJob) -> set[PauseKey]:
@@ -260,6 +273,17 @@ async def _send(chat: Chat, job: DeliveryJob, message: Message) -> SentMessage:
     )
 
 
+async def _hand_back(
+    database: Database, job: DeliveryJob, now: datetime, report: DrainReport
+) -> None:
+    """Put a leased row back in the queue as it was, due now, for the next sender."""
+    async with database.uow() as uow:
+        await uow.outbox.reschedule(
+            delivery_id=job.delivery.id, due_at=now, error=None, count_attempt=False
+        )
+    report.tally(job, "retried")
+
+
 async def _failed(
     database: Database, job: DeliveryJob, error: DeliveryError, now: datetime, report: DrainReport
 ) -> None:
@@ -270,7 +294,7 @@ async def _failed(
             await uow.outbox.finish(
                 delivery_id=job.delivery.id, status=DeliveryStatus.FAILED, error=error.reason
             )
-            report.failed += 1
+            report.tally(job, "failed")
             return
         backoff = timedelta(seconds=30 * 2 ** (attempts - 1))
         await uow.outbox.reschedule(
@@ -279,4 +303,4 @@ async def _failed(
             error=error.reason,
             count_attempt=True,
         )
-    report.retried += 1
+    report.tally(job, "retried")

@@ -80,10 +80,29 @@ class Lease:
         self.owner = owner
         self.until: datetime | None = None
         self._held: list[int] = []
+        self._renewing = asyncio.Lock()
 
     def taken(self, ids: list[int], until: datetime) -> None:
         """These rows (the batch now being sent) were leased until `until`."""
         self._held, self.until = ids, until
+
+    async def keep_up(self) -> None:
+        """Renew now if the lease is past its renewal time and still safely ours (by the
+        drain's clock, which may run apart from the timer in `kept`)."""
+        if not self._due():
+            return
+        async with self._renewing:
+            if self._due():
+                try:
+                    await self.renew()
+                except (SQLAlchemyError, OSError) as error:
+                    log.warning("could not renew the outbox lease: %s", type(error).__name__)
+
+    def _due(self) -> bool:
+        if self.until is None:
+            return False
+        now = self._clock()
+        return self.until - (LEASE_FOR - RENEW_EVERY) <= now < self.until - LEASE_MARGIN
 
     def ending(self) -> bool:
         """Too close to the lease's end to start a send safely."""
@@ -107,7 +126,7 @@ class Lease:
                     await self.renew()
                 except (SQLAlchemyError, OSError) as error:
                     # Not renewed: sends stop at the old end (ending()), nothing goes twice.
-                    log.warning("could not renew the outbox lease: %r", error)
+                    log.warning("could not renew the outbox lease: %s", type(error).__name__)
 
         task = asyncio.create_task(keep())
         try:

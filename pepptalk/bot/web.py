@@ -10,6 +10,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from sqlalchemy.exc import SQLAlchemyError
 
 from pepptalk.bot import metrics_api
+from pepptalk.bot.observability import Observability
 from pepptalk.bot.playground.web import Playground
 from pepptalk.bot.playground.web import register as register_playground
 from pepptalk.bot.services import Services
@@ -63,7 +64,10 @@ def create_web_app(
     playground: Playground | None = None,
 ) -> web.Application:
     """The aiohttp application with every route Pepptalk serves."""
-    app = web.Application(middlewares=[no_server_errors], client_max_size=MAX_BODY)
+    observability = Observability(services)
+    app = web.Application(
+        middlewares=[observability.timing, no_server_errors], client_max_size=MAX_BODY
+    )
     logging.getLogger("aiohttp.server").addFilter(_MALFORMED)  # the same one, however many apps
 
     async def healthz(_request: web.Request) -> web.Response:
@@ -80,6 +84,7 @@ def create_web_app(
         return web.json_response({"ok": True, "database": "ok", "slack": slack is not None})
 
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", observability.metrics)
     if playground is not None:
         register_playground(app, playground)
     else:

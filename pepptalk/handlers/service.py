@@ -7,6 +7,7 @@ back when the use case abandons or breaks, so a mood tap's writes land together 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
@@ -55,6 +56,8 @@ class Habits:
         self.database = database
         self.chat = chat
         self.clock = clock
+        # Use cases that broke with an error, by what was being handled (for /metrics).
+        self.failures: Counter[str] = Counter()
 
     async def command(self, actor: Actor, text: str) -> Reply:
         """Answer one command, typed after `/pepptalk` (or to the bot in Teams)."""
@@ -176,6 +179,7 @@ class Habits:
                 return text_reply(copy_for(language).text("errors.storage_unavailable"))
             # A bug must not leave the person in silence: log it, say so calmly, in their language.
             log.exception("handling %s failed", what)
+            self.failures[what] += 1
             return text_reply(copy_for(language).text("errors.something_wrong"))
 
     async def _command(self, turn: Turn, text: str) -> Reply:

@@ -251,6 +251,21 @@ class OutboxRepository:
         )
         return int(count or 0)
 
+    async def backlog(self, *, now: datetime) -> tuple[int, float]:
+        """How many deliveries are due and unsent, and how long the oldest has waited (s)."""
+        count, oldest = (
+            await self._session.execute(
+                select(func.count(), func.min(Delivery.due_at)).where(
+                    Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now
+                )
+            )
+        ).one()
+        if not count or oldest is None:
+            return 0, 0.0
+        if oldest.tzinfo is None:  # SQLite gives back naive UTC
+            oldest = oldest.replace(tzinfo=now.tzinfo)
+        return int(count), max((now - oldest).total_seconds(), 0.0)
+
     async def counts(self) -> dict[DeliveryStatus, int]:
         """How many deliveries are in each status."""
         rows = await self._session.execute(

@@ -127,3 +127,65 @@ async def test_a_killed_sender_restarted_sends_each_check_in_once(tmp_path: Path
     doubled = [channel for channel, n in per_channel.items() if n > 1]
     print(f"after the kill: all sent within {resumed_in:.1f} s; lost {lost}; doubled {doubled}")
     assert lost == [] and doubled == []
+
+
+async def pending_leases(path: Path) -> tuple[int, int]:
+    """How many deliveries are still pending, and how many of those are leased."""
+    database = Database(create_engine(f"sqlite+aiosqlite:///{path}"))
+    try:
+        async with database.uow() as uow:
+            rows = (
+                await uow.session.execute(
+                    select(Delivery.lease_until).where(Delivery.status == DeliveryStatus.PENDING)
+                )
+            ).all()
+        return len(rows), sum(1 for (lease,) in rows if lease is not None)
+    finally:
+        await database.close()
+
+
+async def test_a_sender_told_to_stop_hands_back_what_it_has_not_sent(tmp_path: Path) -> None:
+    api = await FakeSlackApi(slow={"chat.postMessage": 0.3}).start()
+    path = tmp_path / "pepptalk.db"
+    env = {
+        "DATABASE_URL": f"sqlite:///{path}",
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": api.base_url,
+    }
+    try:
+        code, output = await pepptalk("migrate", env=env)
+        assert code == 0, output
+        sellers = await seed(path, api)
+        sender = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "pepptalk",
+            "send",
+            "checkins",
+            "--at",
+            AT,
+            env={**os.environ, **env},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while len(api.messages) < 10 and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        sender.send_signal(signal.SIGTERM)
+        output_bytes, _ = await asyncio.wait_for(sender.communicate(), timeout=30)
+        assert sender.returncode == 0, output_bytes.decode()
+        sent_before_stop = len(api.messages)
+        pending, leased = await pending_leases(path)
+        # Stopped early, nothing held: what was not sent is free for the next sender at once.
+        assert 0 < pending < SELLERS and leased == 0
+        assert await marked_sent(path) == sent_before_stop == SELLERS - pending
+
+        api.slow.clear()
+        code, output = await pepptalk("send", "checkins", "--at", AT, env=env)
+        assert code == 0 and f"sent {pending}," in output, output
+    finally:
+        await api.stop()
+    per_channel = Counter(m.channel for m in api.messages)
+    assert sorted(per_channel) == sorted(dm_of(user) for user in sellers)
+    assert set(per_channel.values()) == {1}

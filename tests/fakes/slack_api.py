@@ -151,6 +151,8 @@ class FakeSlackApi:
     # Once this many messages are visible, further chat.postMessage calls are never answered
     # (as a platform that stalls): what was accepted before is all a crashed sender got done.
     hold_after: int | None = None
+    # Seconds a method takes to answer (as a slow Slack does at times).
+    slow: dict[str, float] = field(default_factory=dict)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     _post_count: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -284,6 +286,8 @@ class FakeSlackApi:
         ):
             await self._stopping.wait()
             return web.json_response({"ok": False, "error": "fatal_error"}, status=503)
+        if method in self.slow:
+            await asyncio.sleep(self.slow[method])
         self.calls.append(Call(method, args))
         injected = self._injected(method)
         if injected is not None:

@@ -13,7 +13,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack import actions, commands, events, views
-from pepptalk.bot.slack.replies import POSTER, SERVICES, ResponsePoster, services_of
+from pepptalk.bot.slack.after_ack import AfterAck
+from pepptalk.bot.slack.replies import AFTER_ACK, SERVICES, services_of
 
 log = logging.getLogger(__name__)
 
@@ -51,20 +52,23 @@ def create_bolt_app(
     client: AsyncWebClient,
     signing_secret: str | None,
     services: Services,
-    poster: ResponsePoster,
+    after_ack: AfterAck,
 ) -> AsyncApp:
     """A Bolt AsyncApp with every Pepptalk listener registered (no secret: Socket Mode only)."""
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,
         request_verification_enabled=signing_secret is not None,
+        # Listeners run before the answer goes back, so a quick answer rides in the ack; what
+        # must wait for the ack is spawned on AfterAck (Bolt would poll for the ack otherwise).
+        process_before_response=True,
     )
 
     async def attach_services(
         context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
     ) -> None:
         # Listeners are plain module functions; they find Pepptalk's parts in the context.
-        context[SERVICES], context[POSTER] = services, poster
+        context[SERVICES], context[AFTER_ACK] = services, after_ack
         await next()
 
     app.middleware(attach_services)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from pepptalk.bot.jobs import drain, run_job
+from pepptalk.bot.slack.commands import ANSWER_IN_ACK_WITHIN
 from tests.bot.slack.harness import SlackHarness, running_pepptalk, signed_headers
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack_api import WORKSPACE
@@ -367,3 +368,18 @@ async def _until(condition: Callable[[], object], within: float = 5.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.01)
+
+
+async def test_a_quick_answer_comes_in_the_ack_and_a_slow_one_at_the_response_url(
+    slack: SlackHarness,
+) -> None:
+    slack.api.add_user("ULEAD", "Kari")
+    slack.api.add_user("UANNA", "Anna")
+    created = await slack.command("ULEAD", "team create Oslo")
+    assert slack.acks == [created] and slack.api.responses == []
+    assert created["response_type"] == "ephemeral" and "is ready" in text_of(created)
+    # Looking Anna up takes Slack longer than the ack may wait: acked empty, answered after.
+    slack.api.slow["users.info"] = ANSWER_IN_ACK_WITHIN + 0.5
+    added = await slack.command("ULEAD", "team add <@UANNA>")
+    assert slack.acks == [created] and slack.api.responses == [added]
+    assert added["response_type"] == "ephemeral" and "Added" in text_of(added)
