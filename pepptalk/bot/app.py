@@ -16,12 +16,13 @@ from pepptalk.bot.cipher import TokenCipher
 from pepptalk.bot.config import Settings, async_database_url
 from pepptalk.bot.playground.site import Playground, open_playground
 from pepptalk.bot.services import Clock, Services, system_clock
+from pepptalk.bot.slack.after_ack import AfterAck
 from pepptalk.bot.slack.app import create_bolt_app
 from pepptalk.bot.slack.chat import SlackChat
 from pepptalk.bot.slack.clients import InstalledWorkspaceAuthorize, SlackInstalls, WorkspaceClients
+from pepptalk.bot.slack.endpoint import SlackEndpoint
 from pepptalk.bot.slack.installs import WEB_API_LOG, PepptalkInstallationStore, PepptalkStateStore
 from pepptalk.bot.slack.oauth import STATE_SECONDS, oauth_settings
-from pepptalk.bot.slack.replies import ResponsePoster
 from pepptalk.bot.teams.adapter import create_adapter
 from pepptalk.bot.teams.bot import PepptalkTeamsBot
 from pepptalk.bot.teams.chat import TeamsChat
@@ -124,25 +125,29 @@ async def create_app(
     if settings.teams_enabled:
         teams = TeamsEndpoint(adapter=adapter, bot=PepptalkTeamsBot(services))
     secret = settings.slack_signing_secret
-    poster = ResponsePoster()
+    later = AfterAck()
     if settings.slack_enabled:
         bolt = create_bolt_app(
             client=slack.client,
             signing_secret=secret.get_secret_value() if secret else None,
             services=services,
-            poster=poster,
+            after_ack=later,
             installs=slack.installs,
             oauth=slack.oauth,
         )
     # Without a signing secret nothing could prove a request came from Slack: no HTTP route then.
-    http_bolt = bolt if secret is not None else None
+    endpoint = (
+        SlackEndpoint(bolt, secret.get_secret_value())
+        if bolt is not None and secret is not None
+        else None
+    )
     return Pepptalk(
         settings=settings,
         database=database,
         services=services,
         bolt=bolt,
-        web=create_web_app(services=services, bolt=http_bolt, teams=teams),
-        closers=[poster.close, slack.installs.clients.close],
+        web=create_web_app(services=services, slack=endpoint, teams=teams),
+        closers=[later.close, slack.installs.clients.close],
     )
 
 
@@ -155,7 +160,7 @@ async def create_playground(settings: Settings, *, real_clock: Clock = system_cl
         database=database,
         services=playground.services,
         bolt=None,
-        web=create_web_app(services=playground.services, bolt=None, playground=playground),
+        web=create_web_app(services=playground.services, slack=None, playground=playground),
         playground=playground,
         closers=[playground.inbox.flush],
     )

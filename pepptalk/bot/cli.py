@@ -51,6 +51,10 @@ def _version() -> str:
         return "unknown"
 
 
+# A stopping server waits this long for the outbox sender to hand back what it holds.
+STOP_WITHIN = 20
+
+
 def _instant(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
@@ -132,6 +136,7 @@ async def _migrate(settings: Settings) -> None:
 
 async def _send(settings: Settings, job: str, at: datetime | None) -> int:
     pepptalk = await _real(settings)
+    stop_on_signals(pepptalk.services.stopping)
     try:
         report = await run_job(pepptalk.services, job, at=at)
     finally:
@@ -224,14 +229,38 @@ async def serve(sites: list[Site], *, stop: asyncio.Event) -> None:
             _announce(site, port)
         await stop.wait()
     finally:
+        log.info("Stopping: no new work; sends under way finish, the rest go back to the outbox")
+        for site in sites:
+            site.pepptalk.services.stopping.set()
         for scheduler in schedulers:
             scheduler.shutdown(wait=False)
+        for site in sites:
+            await _tick_ended(site.pepptalk)
         for socket_mode in socket_modes:
             await socket_mode.close_async()  # type: ignore[no-untyped-call]
         for runner in runners:
             await runner.cleanup()
         for site in sites:
             await site.pepptalk.close()
+
+
+async def _tick_ended(pepptalk: Pepptalk) -> None:
+    """Wait for a tick under way to hand back its unsent rows (a send in flight may take a
+    while: not forever)."""
+    try:
+        async with asyncio.timeout(STOP_WITHIN):
+            await pepptalk.services.ticking.acquire()
+    except TimeoutError:
+        log.warning(
+            "the outbox did not stop within %d s; its leases lapse on their own", STOP_WITHIN
+        )
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGINT and SIGTERM set `stop`, for a calm exit."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
 
 
 async def _socket_mode(pepptalk: Pepptalk) -> AsyncSocketModeHandler | None:
@@ -280,9 +309,7 @@ async def _sites(settings: Settings, *, demo: bool) -> list[Site]:
 async def _run(settings: Settings, *, demo: bool) -> None:
     sites = await _sites(settings, demo=demo)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop_on_signals(stop)
     await serve(sites, stop=stop)
 
 

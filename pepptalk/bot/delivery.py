@@ -11,10 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Literal
 
 from pepptalk.bot.charts import drawn
+from pepptalk.bot.outbox_claims import LEASE_FOR, Lease, SentMarks
 from pepptalk.bot.pacing import (
     BACKOFF_FIRST,
     BACKOFF_LONGEST,
@@ -25,7 +28,7 @@ from pepptalk.bot.pacing import (
     Pauses,
     Sleep,
 )
-from pepptalk.core.kinds import DeliveryStatus
+from pepptalk.core.kinds import DeliveryKind, DeliveryStatus
 from pepptalk.core.messages import Message
 from pepptalk.core.ports import Chat, DeliveryError, RateLimitedError, SentMessage
 from pepptalk.handlers.habit import Registry
@@ -46,6 +49,9 @@ __all__ = [
 ]
 
 
+Outcome = Literal["sent", "skipped", "failed", "retried"]
+
+
 @dataclass
 class DrainReport:
     """What one drain did."""
@@ -57,11 +63,15 @@ class DrainReport:
     rate_limited: int = 0
     waited_seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    # (platform, kind, outcome): how many, for the operator's /metrics.
+    outcomes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
-
-# A send is not started this close to the end of its lease: another sender may take it after.
-LEASE_MARGIN = timedelta(seconds=15)
-MARK_EVERY = 20
+    def tally(self, job: DeliveryJob, outcome: Outcome) -> None:
+        """Count one delivery's outcome."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        # A kind's own part ("win:12") names one row: the kind alone keeps the labels few.
+        kind = DeliveryKind.of(job.delivery.kind)
+        self.outcomes[(str(job.team.platform), kind, outcome)] += 1
 
 
 async def _compose_batch(
@@ -107,7 +117,8 @@ async def _sendable(
                     status=DeliveryStatus.SKIPPED,
                     error="nothing to send",
                 )
-        report.skipped += len(silent)
+        for job in silent:
+            report.tally(job, "skipped")
     return [(job, m) for job in jobs if (m := messages.get(job.delivery.id)) is not None]
 
 
@@ -120,16 +131,18 @@ async def deliver_pending(
     sleep: Sleep = asyncio.sleep,
     concurrency: int = 8,
     batch: int = 200,
-    lease_for: timedelta = timedelta(minutes=5),
+    stopping: asyncio.Event | None = None,
 ) -> DrainReport:
-    """Send every due delivery in the outbox, until none is left that is due now.
+    """Send every due delivery in the outbox, until none is left that is due now (or, once
+    `stopping` is set, until what is under way has gone or gone back to the outbox).
 
     Deliveries stream through: more are leased as soon as fewer than half a batch are being
     worked on, and a send waiting out a pause does not count as work. So a workspace the
     platform paused holds back only its own messages, never the next batch of everyone else's.
     """
     report = DrainReport()
-    owner = uuid.uuid4().hex
+    lease = Lease(database, clock, owner=uuid.uuid4().hex)
+    marks = SentMarks(database, clock)
     changed = asyncio.Event()
     waiting = 0
 
@@ -140,17 +153,9 @@ async def deliver_pending(
 
     pauses = Pauses(clock, sleep, count_waiting)
     slots = asyncio.Semaphore(concurrency)
-    sent: list[SentResult] = []
-    marking = asyncio.Lock()
 
-    async def record_sent() -> None:
-        # Marked in small groups: cheap, and a crash mid-drain re-sends at most a group.
-        async with marking:
-            done = sent[:]
-            del sent[:]
-            if done:
-                async with database.uow() as uow:
-                    await uow.outbox.mark_sent(done, now=clock())
+    def halted() -> bool:
+        return stopping is not None and stopping.is_set()
 
     async def send(job: DeliveryJob, message: Message) -> None:
         keys = _keys(job)
@@ -165,16 +170,18 @@ async def deliver_pending(
                     await _hand_back(database, job, later, "rate limited again and again", report)
                     return
                 report.waited_seconds += waited
-                lease_end = job.delivery.lease_until
-                if lease_end is not None and clock() >= lease_end - LEASE_MARGIN:
-                    # Waiting out rate limits ate the lease: hand the row back rather than risk
-                    # a second sender taking it while this one sends.
-                    await _hand_back(database, job, clock(), None, report)
-                    return
                 try:
                     async with slots:
                         if turn.stale():
                             continue
+                        # Checked with the slot in hand: waiting for one can take a while.
+                        await lease.keep_up()
+                        if lease.ending(job.delivery.id) or halted():
+                            # Waiting ate the lease, or the server is stopping: hand the row
+                            # back rather than risk a second sender taking it while this one
+                            # sends.
+                            await _hand_back(database, job, clock(), None, report)
+                            return
                         where = await _send(chat, job, message)
                 except RateLimitedError as limited:
                     report.rate_limited += 1
@@ -192,14 +199,12 @@ async def deliver_pending(
                     return
                 pauses.cleared(keys)
                 break
-        sent.append(
+        # Marked at once (with whatever else finished meanwhile): a crash from here on cannot
+        # send this message again.
+        await marks.mark(
             SentResult(job.delivery.id, where.channel, where.ref, job.delivery.attempts + 1)
         )
-        report.sent += 1
-        # One marker at a time: the sends that finish meanwhile wait for the next group, rather
-        # than each queueing a commit of its own.
-        if len(sent) >= MARK_EVERY and not marking.locked():
-            await record_sent()
+        report.tally(job, "sent")
 
     async def guarded(job: DeliveryJob, message: Message) -> None:
         try:
@@ -210,6 +215,7 @@ async def deliver_pending(
             failure = DeliveryError(repr(error), permanent=False)
             await _failed(database, job, failure, clock(), report)
         finally:
+            lease.released(job.delivery.id)
             changed.set()
 
     tasks: set[asyncio.Task[None]] = set()
@@ -217,30 +223,33 @@ async def deliver_pending(
     # When the outbox last had nothing due: asked again at most once a second while sends run.
     empty_at: float | None = None
     try:
-        while True:
-            # Cleared before looking, so a send that ends while we look still wakes us below.
-            changed.clear()
-            tasks = {task for task in tasks if not task.done()}
-            working = len(tasks) - waiting
-            rested = empty_at is None or loop.time() - empty_at >= 1.0
-            if not tasks or (working <= batch // 2 and rested):
-                async with database.uow() as uow:
-                    jobs = await uow.outbox.lease(
-                        now=clock(), owner=owner, limit=batch, lease_for=lease_for
-                    )
-                if jobs:
-                    empty_at = None
-                    for job, message in await _sendable(database, registry, jobs, report, clock()):
-                        tasks.add(asyncio.create_task(guarded(job, message)))
-                    continue
-                if not tasks:
-                    await record_sent()
+        async with lease.kept():
+            while True:
+                # Cleared before looking, so a send that ends while we look still wakes us.
+                changed.clear()
+                tasks = {task for task in tasks if not task.done()}
+                if not tasks and halted():
                     return report
-                empty_at = loop.time()
-            if len(tasks) == waiting:
-                # Everything left is waiting out a pause: record what was sent meanwhile.
-                await record_sent()
-            await changed.wait()
+                working = len(tasks) - waiting
+                rested = empty_at is None or loop.time() - empty_at >= 1.0
+                if not halted() and (not tasks or (working <= batch // 2 and rested)):
+                    now = clock()
+                    async with database.uow() as uow:
+                        jobs = await uow.outbox.lease(
+                            now=now, owner=lease.owner, limit=batch, lease_for=LEASE_FOR
+                        )
+                    if jobs:
+                        empty_at = None
+                        lease.taken([job.delivery.id for job in jobs], now + LEASE_FOR)
+                        for job, message in await _sendable(
+                            database, registry, jobs, report, clock()
+                        ):
+                            tasks.add(asyncio.create_task(guarded(job, message)))
+                        continue
+                    if not tasks:
+                        return report
+                    empty_at = loop.time()
+                await changed.wait()
     finally:
         for task in tasks:
             task.cancel()
@@ -286,7 +295,7 @@ async def _hand_back(
         await uow.outbox.reschedule(
             delivery_id=job.delivery.id, due_at=due_at, error=why, count_attempt=False
         )
-    report.retried += 1
+    report.tally(job, "retried")
 
 
 async def _failed(
@@ -299,7 +308,7 @@ async def _failed(
             await uow.outbox.finish(
                 delivery_id=job.delivery.id, status=DeliveryStatus.FAILED, error=error.reason
             )
-            report.failed += 1
+            report.tally(job, "failed")
             return
         backoff = timedelta(seconds=30 * 2 ** (attempts - 1))
         await uow.outbox.reschedule(
@@ -308,4 +317,4 @@ async def _failed(
             error=error.reason,
             count_attempt=True,
         )
-    report.retried += 1
+    report.tally(job, "retried")

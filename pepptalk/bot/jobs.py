@@ -38,12 +38,15 @@ async def claim(services: Services, job: str, *, at: datetime, queued_at: dateti
 
 async def drain(services: Services) -> DrainReport:
     """Send everything due in the outbox."""
-    return await deliver_pending(
+    report = await deliver_pending(
         database=services.database,
         registry=services.registry,
         chat=services.chat,
         clock=services.clock,
+        stopping=services.stopping,
     )
+    services.delivered.update(report.outcomes)
+    return report
 
 
 async def run_job(services: Services, job: str, *, at: datetime | None = None) -> JobReport:
@@ -56,6 +59,13 @@ async def run_job(services: Services, job: str, *, at: datetime | None = None) -
 
 async def tick(services: Services) -> None:
     """The schedule's minute: every job at the current time, then one drain of the outbox."""
+    if services.stopping.is_set():
+        return
+    async with services.ticking:
+        await _tick(services)
+
+
+async def _tick(services: Services) -> None:
     now = services.clock()
     for job in services.registry.jobs:
         queued = await claim(services, job, at=now, queued_at=now)

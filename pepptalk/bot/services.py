@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,6 +52,12 @@ class Services:
     clock: Clock = system_clock
     policy: Policy = DEFAULT_POLICY
     habits: Habits = field(init=False)
+    # Set when the server is stopping: senders hand back what they have not sent yet.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Held while the schedule's tick runs, so a stopping server can wait for it to end.
+    ticking: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Every delivery outcome since start, by (platform, kind, outcome), for /metrics.
+    delivered: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self.habits = DrawingHabits(

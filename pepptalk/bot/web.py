@@ -7,14 +7,15 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
 from sqlalchemy.exc import SQLAlchemyError
 
 from pepptalk.bot import downloads, metrics_api
+from pepptalk.bot.observability import Observability
 from pepptalk.bot.playground.site import Playground
 from pepptalk.bot.playground.web import register as register_playground
 from pepptalk.bot.services import Services
+from pepptalk.bot.slack.endpoint import SlackEndpoint
+from pepptalk.bot.slack.endpoint import register as register_slack
 from pepptalk.bot.teams.endpoint import TeamsEndpoint
 from pepptalk.bot.teams.endpoint import register as register_teams
 
@@ -58,12 +59,15 @@ async def no_server_errors(
 def create_web_app(
     *,
     services: Services,
-    bolt: AsyncApp | None,
+    slack: SlackEndpoint | None,
     teams: TeamsEndpoint | None = None,
     playground: Playground | None = None,
 ) -> web.Application:
     """The aiohttp application with every route Pepptalk serves."""
-    app = web.Application(middlewares=[no_server_errors], client_max_size=MAX_BODY)
+    observability = Observability(services)
+    app = web.Application(
+        middlewares=[observability.timing, no_server_errors], client_max_size=MAX_BODY
+    )
     logging.getLogger("aiohttp.server").addFilter(_MALFORMED)  # the same one, however many apps
 
     async def healthz(_request: web.Request) -> web.Response:
@@ -72,9 +76,15 @@ def create_web_app(
         except (SQLAlchemyError, OSError) as error:
             log.error("health check: database unreachable: %r", error)
             return web.json_response({"ok": False, "database": "unreachable"}, status=503)
-        return web.json_response({"ok": True, "database": "ok", "slack": bolt is not None})
+        try:
+            await services.database.check_writable()
+        except (SQLAlchemyError, OSError) as error:
+            log.error("health check: the database takes no writes: %r", error)
+            return web.json_response({"ok": False, "database": "read-only"}, status=503)
+        return web.json_response({"ok": True, "database": "ok", "slack": slack is not None})
 
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", observability.metrics)
     downloads.register(app, services)
     if playground is not None:
         register_playground(app, playground)
@@ -83,37 +93,6 @@ def create_web_app(
         metrics_api.register(app, services)
     if teams is not None:
         register_teams(app, teams)
-    if bolt is not None:
-
-        async def slack_events(request: web.Request) -> web.Response:
-            try:
-                bolt_request = await to_bolt_request(request)
-            except Exception as error:  # noqa: BLE001 - any parse failure here is the sender's
-                log.warning("unreadable Slack request: %r", error)
-                return web.json_response({"ok": False, "error": "bad_request"}, status=400)
-            bolt_response = await bolt.async_dispatch(bolt_request)
-            if bolt_response.status >= 500:
-                # Bolt answers 500 when a payload is not shaped as Slack's are; that is bad input.
-                log.error(
-                    "Slack request could not be processed (Bolt said %d)", bolt_response.status
-                )
-                return web.json_response({"ok": False, "error": "unprocessable"}, status=400)
-            return await to_aiohttp_response(bolt_response)
-
-        app.router.add_post("/slack/events", slack_events)
-        flow = bolt.oauth_flow
-        if flow is not None:
-
-            async def slack_install(request: web.Request) -> web.Response:
-                return await to_aiohttp_response(
-                    await flow.handle_installation(await to_bolt_request(request))
-                )
-
-            async def slack_oauth_redirect(request: web.Request) -> web.Response:
-                return await to_aiohttp_response(
-                    await flow.handle_callback(await to_bolt_request(request))
-                )
-
-            app.router.add_get(flow.install_path, slack_install)
-            app.router.add_get(flow.redirect_uri_path, slack_oauth_redirect)
+    if slack is not None:
+        register_slack(app, slack)
     return app

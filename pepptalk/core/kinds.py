@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum, StrEnum
 
+from pepptalk.core.values import whole_number
+
 
 class Role(StrEnum):
     """A person's part in a team."""
@@ -111,7 +113,8 @@ class Mood(IntEnum):
     @classmethod
     def parse(cls, text: str) -> Mood | None:
         """A mood from a button value ("1" to "5"), or None."""
-        return cls(int(text)) if text.isdigit() and 1 <= int(text) <= 5 else None
+        value = whole_number(text, most=5)
+        return cls(value) if value is not None and value >= 1 else None
 
 
 _MOOD_EMOJI = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pepptalk.core.i18n import copy_for
 from pepptalk.core.kinds import DeliveryKind, Role
 from pepptalk.core.messages import Message, Note, Paragraph, Reply, text_reply
+from pepptalk.core.values import whole_number
 from pepptalk.handlers.grammar import CommandLine
 from pepptalk.handlers.habit import ComposerSpec, Habit, TeamCommand, TeamTurn
 from pepptalk.handlers.people import find, shown
@@ -17,9 +18,10 @@ TEXT_MAX = 300
 
 async def _close(turn: TeamTurn, number_text: str) -> Reply:
     copy = turn.copy
-    if not number_text.isdigit():
+    number = whole_number(number_text)
+    if number is None:
         return text_reply(copy.text("actions.usage_done"))
-    action = await turn.uow.meetings.action_numbered(turn.team.id, int(number_text))
+    action = await turn.uow.meetings.action_numbered(turn.team.id, number)
     if action is None:
         return text_reply(copy("actions.no_number", number=number_text[:10]))
     if action.done_at is not None:
@@ -68,8 +70,8 @@ async def compose_actions(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[i
     """The owner's message about an action given to them (None when it is done or gone)."""
     messages: dict[int, Message | None] = {}
     for job in jobs:
-        action_id = job.delivery.kind.partition(":")[2]
-        action = await uow.meetings.action(int(action_id)) if action_id.isdigit() else None
+        action_id = whole_number(job.delivery.kind.partition(":")[2])
+        action = await uow.meetings.action(action_id) if action_id is not None else None
         if action is None or action.done_at is not None or job.member.removed_at is not None:
             messages[job.delivery.id] = None
             continue

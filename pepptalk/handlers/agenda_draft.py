@@ -21,6 +21,7 @@ from pepptalk.core.messages import (
     Paragraph,
     Style,
 )
+from pepptalk.core.values import whole_number
 from pepptalk.handlers.meeting_days import figures_until, meeting_slot
 from pepptalk.handlers.preread import metric_name, team_weeks
 from pepptalk.handlers.summary import low_streaks
@@ -84,9 +85,10 @@ class Question:
     def read(cls, kept: str) -> Question | None:
         metric, _, rest = kept.partition(":")
         direction, _, pick = rest.partition(":")
-        if direction not in ("up", "down") or not pick.isdigit():
+        number = whole_number(pick)
+        if direction not in ("up", "down") or number is None:
             return None
-        return cls(metric, direction, int(pick))
+        return cls(metric, direction, number)
 
     def text(self, copy: Copy) -> str:
         bank = copy.choices(f"questions.{self.metric}_{self.direction}") or copy.choices(

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from pepptalk.core.mentions import Mention, read_mention
+from pepptalk.core.values import whole_number
 
 # A mention <@U1|Anna Berg> stays one word, spaces and all.
 _TOKEN = re.compile(r"<[^>]*>|\S+")
@@ -31,7 +32,7 @@ def _after(text: str, count: int) -> str:
 
 def read_id(text: str) -> int | None:
     """A row id a button or form carried (a member, a win), or None when it is not one."""
-    return int(text) if text.isascii() and text.isdigit() else None
+    return whole_number(text)
 
 
 @dataclass(frozen=True)

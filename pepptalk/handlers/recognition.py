@@ -16,6 +16,7 @@ from pepptalk.core.messages import (
     Text,
     text_reply,
 )
+from pepptalk.core.values import whole_number
 from pepptalk.handlers.grammar import CommandLine, read_id
 from pepptalk.handlers.habit import (
     ButtonSpec,
@@ -78,8 +79,8 @@ async def compose_wins(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[int,
     """The leader's message for each new win, with the shout-out button."""
     messages: dict[int, Message | None] = {}
     for job in jobs:
-        win_id = job.delivery.kind.partition(":")[2]
-        win = await uow.wins.get(int(win_id)) if win_id.isdigit() else None
+        win_id = whole_number(job.delivery.kind.partition(":")[2])
+        win = await uow.wins.get(win_id) if win_id is not None else None
         seller = await uow.teams.seller(job.team.id, member_id=win.member_id) if win else None
         if win is None or seller is None or job.member.removed_at is not None:
             messages[job.delivery.id] = None

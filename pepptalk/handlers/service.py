@@ -7,6 +7,7 @@ back when the use case abandons or breaks, so a mood tap's writes land together 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
@@ -28,7 +29,7 @@ from pepptalk.handlers.metrics import (
 )
 from pepptalk.handlers.metrics import ImportReport as ImportReport
 from pepptalk.handlers.metrics import Refused as Refused
-from pepptalk.store.database import Database
+from pepptalk.store.database import Database, out_of_reach, reconnected
 
 log = logging.getLogger(__name__)
 # What adapters need of the metrics habit: the size they may read, and what an import answers.
@@ -67,6 +68,8 @@ class Habits:
         self.chat = chat
         self.clock = clock
         self.policy = policy
+        # Use cases that broke with an error, by what was being handled (for /metrics).
+        self.failures: Counter[str] = Counter()
 
     async def command(self, actor: Actor, text: str) -> Reply:
         """Answer one command, typed after `/pepptalk` (or to the bot in Teams)."""
@@ -150,6 +153,17 @@ class Habits:
             await uow.teams.update_profile(workspace_id=workspace_id, profile=profile)
 
     async def _run(self, actor: Actor, use: Callable[[Turn], Awaitable[R]]) -> R:
+        try:
+            return await self._once(actor, use)
+        except Exception as error:
+            # The connection broke under the use case (rolled back whole): once more on a fresh
+            # one, so a database back from a short outage answers the first request after it.
+            if not reconnected(error):
+                raise
+            log.warning("database connection lost; trying once more: %s", type(error).__name__)
+        return await self._once(actor, use)
+
+    async def _once(self, actor: Actor, use: Callable[[Turn], Awaitable[R]]) -> R:
         async with self.database.uow() as uow:
             seat = await uow.teams.membership(actor.workspace_id, actor.user_id)
             turn = Turn(
@@ -171,9 +185,15 @@ class Habits:
             return await self._run(actor, remembering_language)
         except Abandon as abandoned:
             return abandoned.reply
-        except Exception:
+        except Exception as error:
+            if out_of_reach(error):
+                # An outage, not a bug: one line for the operator, and the person is told why.
+                said = (str(getattr(error, "orig", None) or error).splitlines() or [""])[0][:200]
+                log.error("handling %s: the database is out of reach: %s", what, said)
+                return text_reply(copy_for(language).text("errors.storage_unavailable"))
             # A bug must not leave the person in silence: log it, say so calmly, in their language.
             log.exception("handling %s failed", what)
+            self.failures[what] += 1
             return text_reply(copy_for(language).text("errors.something_wrong"))
 
     async def _command(self, turn: Turn, text: str) -> Reply:

@@ -12,6 +12,7 @@ from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.kinds import DeliveryKind, Role
 from pepptalk.core.messages import Block, Fields, Heading, Message, Note, Paragraph, Reply
 from pepptalk.core.privacy import DEFAULT_POLICY, Policy
+from pepptalk.core.values import whole_number
 from pepptalk.handlers.grammar import CommandLine
 from pepptalk.handlers.habit import ComposerSpec, Habit, JobSpec, TeamCommand, TeamTurn
 from pepptalk.handlers.leaders import claim_for_leaders, summary_delay
@@ -183,7 +184,7 @@ async def compose_late_lows(
     mood has lifted since, or the seller has left)."""
     messages: dict[int, Message | None] = {}
     for job in jobs:
-        seller_id = int(job.delivery.kind.partition(":")[2] or 0)
+        seller_id = whole_number(job.delivery.kind.partition(":")[2]) or 0
         seller = await uow.teams.seller(job.team.id, member_id=seller_id)
         checkin = (
             await uow.checkins.of(member_id=seller_id, day=job.delivery.local_date)

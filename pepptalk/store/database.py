@@ -7,8 +7,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import event, select, text
+from sqlalchemy.engine import Connection, ExceptionContext
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from pepptalk.store.uow import UnitOfWork
@@ -28,8 +29,32 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        @event.listens_for(engine.sync_engine, "handle_error")
+        def _drop_read_only(context: ExceptionContext) -> None:
+            # SQLite opens a file it cannot write read-only, and such a connection stays so
+            # after the file is writable again: treat it as gone, so the pool opens fresh ones.
+            if READ_ONLY in str(context.original_exception):
+                context.is_disconnect = True
+
         return engine
     return create_async_engine(url, pool_pre_ping=True, **options)
+
+
+READ_ONLY = "readonly database"
+
+
+def reconnected(error: BaseException) -> bool:
+    """Whether `error` dropped its connection (the server went away, or SQLite found itself
+    read-only), so the same work on a fresh connection may well succeed."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def out_of_reach(error: BaseException) -> bool:
+    """Whether `error` says the database could not be used at all (down, unreachable, or
+    taking no writes), rather than that something was wrong with what was asked of it."""
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    return isinstance(error, OSError)
 
 
 def alembic_config() -> Config:
@@ -66,6 +91,22 @@ class Database:
         """Check the database answers."""
         async with self._sessions() as session:
             await session.execute(select(1))
+
+    async def check_writable(self) -> None:
+        """Check the database takes a write (a database that only reads is no use to Pepptalk):
+        a write that changes nothing, rolled back."""
+        for attempt in (1, 2):
+            try:
+                async with self._sessions() as session:
+                    await session.execute(
+                        text("UPDATE alembic_version SET version_num = version_num")
+                    )
+                    await session.rollback()
+                return
+            except DBAPIError as error:
+                # A connection left from a read-only spell: once more on a fresh one.
+                if attempt == 2 or not reconnected(error):
+                    raise
 
     async def close(self) -> None:
         """Release every connection."""

@@ -116,6 +116,20 @@ class OutboxRepository:
         )
         return [DeliveryJob(delivery=d, member=m, team=t) for d, m, t in rows]
 
+    async def renew_lease(self, ids: Sequence[int], *, owner: str, until: datetime) -> None:
+        """Extend `owner`'s lease to `until` on those of `ids` it still holds."""
+        if not ids:
+            return
+        await self._session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.lease_owner == owner,
+                Delivery.status == DeliveryStatus.PENDING,
+            )
+            .values(lease_until=until)
+        )
+
     async def mark_sent(self, results: Sequence[SentResult], *, now: datetime) -> None:
         """Record deliveries as sent, and where they landed."""
         if not results:
@@ -236,6 +250,21 @@ class OutboxRepository:
             )
         )
         return int(count or 0)
+
+    async def backlog(self, *, now: datetime) -> tuple[int, float]:
+        """How many deliveries are due and unsent, and how long the oldest has waited (s)."""
+        count, oldest = (
+            await self._session.execute(
+                select(func.count(), func.min(Delivery.due_at)).where(
+                    Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now
+                )
+            )
+        ).one()
+        if not count or oldest is None:
+            return 0, 0.0
+        if oldest.tzinfo is None:  # SQLite gives back naive UTC
+            oldest = oldest.replace(tzinfo=now.tzinfo)
+        return int(count), max((now - oldest).total_seconds(), 0.0)
 
     async def counts(self) -> dict[DeliveryStatus, int]:
         """How many deliveries are in each status."""

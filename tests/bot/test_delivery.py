@@ -11,6 +11,7 @@ import pytest
 
 from pepptalk.bot.delivery import LIMITED_PER_DRAIN, DrainReport, deliver_pending
 from pepptalk.bot.jobs import claim
+from pepptalk.bot.outbox_claims import LEASE_FOR, LEASE_MARGIN, Lease
 from pepptalk.core.kinds import DeliveryStatus, Platform
 from pepptalk.core.messages import Message
 from pepptalk.core.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
@@ -115,6 +116,28 @@ async def test_a_sender_that_died_mid_batch_is_picked_up_after_its_lease(team: T
     report = await send(team)
     assert report.sent == 5
     assert sorted(s.user_id for s in team.chat.sent) == sorted(SELLERS)
+
+
+async def test_a_working_sender_keeps_its_lease_and_a_dead_one_loses_it_in_seconds(
+    team: Team,
+) -> None:
+    working = Lease(team.database, team.clock, owner="working")
+    async with team.database.uow() as uow:
+        jobs = await uow.outbox.lease(
+            now=team.clock(), owner=working.owner, limit=3, lease_for=LEASE_FOR
+        )
+        dead = await uow.outbox.lease(now=team.clock(), owner="dead", limit=3, lease_for=LEASE_FOR)
+    working.taken([job.delivery.id for job in jobs], team.clock() + LEASE_FOR)
+    # Renewed while still safely its own (past its margin, a row is handed back instead).
+    team.clock.advance(seconds=(LEASE_FOR - LEASE_MARGIN).total_seconds() - 1)
+    await working.renew()
+    assert not any(working.ending(job.delivery.id) for job in jobs)
+    team.clock.advance(seconds=12)
+    # Past the first lease: the dead sender's rows are free again, the working one's are not.
+    report = await send(team)
+    assert report.sent == len(SELLERS) - len(jobs)
+    assert {s.user_id for s in team.chat.sent} >= {job.member.user_id for job in dead}
+    assert not {s.user_id for s in team.chat.sent} & {job.member.user_id for job in jobs}
 
 
 async def test_waiting_out_rate_limits_past_the_lease_hands_the_row_back(team: Team) -> None:

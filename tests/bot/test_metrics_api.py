@@ -23,10 +23,11 @@ from pepptalk.bot.app import Pepptalk, slack_client
 from pepptalk.bot.chats import PlatformChats
 from pepptalk.bot.config import Settings
 from pepptalk.bot.services import Services
+from pepptalk.bot.slack.after_ack import AfterAck
 from pepptalk.bot.slack.app import create_bolt_app
 from pepptalk.bot.slack.chat import SlackChat
 from pepptalk.bot.slack.clients import SlackInstalls, WorkspaceClients
-from pepptalk.bot.slack.replies import ResponsePoster
+from pepptalk.bot.slack.endpoint import SlackEndpoint
 from pepptalk.bot.web import create_web_app
 from pepptalk.core.kinds import Platform
 from pepptalk.handlers import metrics as metrics_habit
@@ -60,17 +61,21 @@ async def running_on_postgres(engine: AsyncEngine, clock: FakeClock) -> AsyncIte
     installs = SlackInstalls(database, WorkspaceClients(client))
     chat = PlatformChats({Platform.SLACK: SlackChat(installs.clients)})
     services = Services(database=database, chat=chat, registry=REGISTRY, clock=clock)
-    poster = ResponsePoster()
+    later = AfterAck()
     bolt = create_bolt_app(
-        client=client, signing_secret=SECRET, services=services, poster=poster, installs=installs
+        client=client,
+        signing_secret=SECRET,
+        services=services,
+        after_ack=later,
+        installs=installs,
     )
     pepptalk = Pepptalk(
         settings=settings,
         database=database,
         services=services,
         bolt=bolt,
-        web=create_web_app(services=services, bolt=bolt),
-        closers=[poster.close, installs.clients.close],
+        web=create_web_app(services=services, slack=SlackEndpoint(bolt, SECRET)),
+        closers=[later.close, installs.clients.close],
     )
     async with serving(pepptalk, api, clock) as harness:
         yield harness

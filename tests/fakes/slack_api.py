@@ -230,6 +230,12 @@ class FakeSlackApi:
     # Every Web API call in the order it came: method, workspace (None: an unknown token) and
     # HTTP status (429 when refused), so tests can tell what went out while something waited.
     history: list[tuple[str, str | None, int]] = field(default_factory=list)
+    # Once this many messages are visible, further chat.postMessage calls are never answered
+    # (as a platform that stalls): what was accepted before is all a crashed sender got done.
+    hold_after: int | None = None
+    # Seconds a method takes to answer (as a slow Slack does at times).
+    slow: dict[str, float] = field(default_factory=dict)
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     _post_count: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _recent: dict[str, deque[float]] = field(default_factory=dict)
@@ -345,6 +351,7 @@ class FakeSlackApi:
         return self
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -415,6 +422,15 @@ class FakeSlackApi:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._args(request)
+        if (
+            method == "chat.postMessage"
+            and self.hold_after is not None
+            and len(self.messages) >= self.hold_after
+        ):
+            await self._stopping.wait()
+            return web.json_response({"ok": False, "error": "fatal_error"}, status=503)
+        if method in self.slow:
+            await asyncio.sleep(self.slow[method])
         if method in self.unreachable and request.transport is not None:
             request.transport.abort()
             return web.Response(status=503)

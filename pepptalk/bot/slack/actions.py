@@ -10,7 +10,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.slack.render import action_name
-from pepptalk.bot.slack.replies import answer, services_of, slack_actor
+from pepptalk.bot.slack.replies import after_ack, answer, services_of, slack_actor
 from pepptalk.core.ports import Press
 
 
@@ -25,8 +25,13 @@ async def handle_button(
         group=str(action.get("block_id", "")),
         value=str(action.get("value", "")),
     )
-    reply = await services_of(context).habits.press(slack_actor(body), press)
-    await answer(reply, body=body, context=context, client=client)
+
+    async def press_and_answer() -> None:
+        reply = await services_of(context).habits.press(slack_actor(body), press)
+        await answer(reply, body=body, context=context, client=client)
+
+    # Slack shows a button's answer from the response_url, never from the ack.
+    after_ack(context).spawn(press_and_answer())
 
 
 def register(app: AsyncApp, actions: frozenset[str]) -> None:

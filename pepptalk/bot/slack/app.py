@@ -14,9 +14,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
 from pepptalk.bot.slack import actions, commands, events, views
+from pepptalk.bot.slack.after_ack import AfterAck
 from pepptalk.bot.slack.clients import SlackInstalls
 from pepptalk.bot.slack.oauth import PepptalkOAuthFlow
-from pepptalk.bot.slack.replies import INSTALLS, POSTER, SERVICES, ResponsePoster, services_of
+from pepptalk.bot.slack.replies import AFTER_ACK, INSTALLS, SERVICES, services_of
 from pepptalk.core.i18n import copy_for
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def create_bolt_app(
     client: AsyncWebClient,
     signing_secret: str | None,
     services: Services,
-    poster: ResponsePoster,
+    after_ack: AfterAck,
     installs: SlackInstalls,
     oauth: AsyncOAuthSettings | None = None,
 ) -> AsyncApp:
@@ -69,13 +70,16 @@ def create_bolt_app(
         # A workspace that is not installed hears why (Bolt answers it; the team's language is
         # unknown there, so it is said in English).
         user_facing_authorize_error_message=copy_for("en")("install.not_installed"),
+        # Listeners run before the answer goes back, so a quick answer rides in the ack; what
+        # must wait for the ack is spawned on AfterAck (Bolt would poll for the ack otherwise).
+        process_before_response=True,
     )
 
     async def attach_services(
         context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
     ) -> None:
         # Listeners are plain module functions; they find Pepptalk's parts in the context.
-        context[SERVICES], context[POSTER], context[INSTALLS] = services, poster, installs
+        context[SERVICES], context[AFTER_ACK], context[INSTALLS] = services, after_ack, installs
         await next()
 
     app.middleware(attach_services)

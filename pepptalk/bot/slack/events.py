@@ -4,6 +4,7 @@ DM."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -17,7 +18,7 @@ from pepptalk.bot.slack.chat import profile_of
 from pepptalk.bot.slack.clients import SlackInstalls
 from pepptalk.bot.slack.installs import REVOKED, UNINSTALLED
 from pepptalk.bot.slack.render import render_home, render_message
-from pepptalk.bot.slack.replies import INSTALLS, services_of, slack_actor
+from pepptalk.bot.slack.replies import INSTALLS, after_ack, services_of, slack_actor
 from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.messages import Reply, text_reply
 from pepptalk.core.ports import Actor
@@ -29,7 +30,7 @@ MAX_FILE = MAX_METRICS_BODY
 
 
 async def handle_user_change(
-    event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext, _: AsyncWebClient
 ) -> None:
     """People move and rename themselves; check-ins follow their own clock."""
     user = event.get("user")
@@ -172,10 +173,30 @@ async def handle_tokens_revoked(
         await installs.gone(str(body.get("team_id", "")), reason=REVOKED)
 
 
+EventWork = Callable[
+    [dict[str, Any], dict[str, Any], AsyncBoltContext, AsyncWebClient], Coroutine[Any, Any, None]
+]
+
+
+def acked_first(work: EventWork) -> EventWork:
+    """The listener Bolt runs: it returns at once, so Slack has its ack within its three
+    seconds whatever the work costs, and the work goes on after."""
+
+    async def listener(
+        event: dict[str, Any],
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+    ) -> None:
+        after_ack(context).spawn(work(event, body, context, client))
+
+    return listener
+
+
 def register(app: AsyncApp) -> None:
     """Listen for the events in manifest.yml."""
     app.event("app_uninstalled")(handle_app_uninstalled)
     app.event("tokens_revoked")(handle_tokens_revoked)
-    app.event("user_change")(handle_user_change)
-    app.event("app_home_opened")(handle_home_opened)
-    app.event("message")(handle_direct_message)
+    app.event("user_change")(acked_first(handle_user_change))
+    app.event("app_home_opened")(acked_first(handle_home_opened))
+    app.event("message")(acked_first(handle_direct_message))

@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import aiohttp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.services import Services
+from pepptalk.bot.slack.after_ack import AfterAck
 from pepptalk.bot.slack.render import render_form, render_message
 from pepptalk.core.kinds import Platform
 from pepptalk.core.messages import Reply
@@ -19,34 +19,14 @@ from pepptalk.core.ports import Actor
 log = logging.getLogger(__name__)
 # Where the app keeps its parts in Bolt's per-request context (set by a middleware in app.py).
 SERVICES = "pepptalk_services"
-POSTER = "pepptalk_poster"
+AFTER_ACK = "pepptalk_after_ack"
 INSTALLS = "pepptalk_installs"
 
 
-class ResponsePoster:
-    """Posts replies to Slack's response_urls over one shared HTTP session.
-
-    Bolt's respond() opens a session per reply; under load that work competes with the acks.
-    """
-
-    def __init__(self) -> None:
-        self._session: aiohttp.ClientSession | None = None
-
-    async def post(self, url: str, body: dict[str, Any]) -> None:
-        """POST one reply; Slack's answer is logged when it refuses."""
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        try:
-            async with self._session.post(url, json=body) as response:
-                if response.status >= 400:
-                    log.warning("response_url refused a reply: %d", response.status)
-        except (TimeoutError, aiohttp.ClientError) as error:
-            log.warning("response_url unreachable: %r", error)
-
-    async def close(self) -> None:
-        """Close the session."""
-        if self._session is not None:
-            await self._session.close()
+def after_ack(context: AsyncBoltContext) -> AfterAck:
+    """Where a listener's work after the ack runs, from its context."""
+    later: AfterAck = context[AFTER_ACK]
+    return later
 
 
 def services_of(context: AsyncBoltContext) -> Services:
@@ -71,14 +51,22 @@ async def send_reply(
         return
     if reply.message is None or not response_url:
         return
-    poster: ResponsePoster = context[POSTER]
+    later = after_ack(context)
     body = render_message(reply.message)
     if reply.replace:
-        await poster.post(response_url, {"replace_original": True, **body})
+        await later.post(response_url, {"replace_original": True, **body})
     else:
-        await poster.post(
+        await later.post(
             response_url, {"response_type": "ephemeral", "replace_original": False, **body}
         )
+
+
+def acked(reply: Reply) -> dict[str, Any] | None:
+    """The reply as a slash command's ack body (seen only by the person who typed it), or None
+    when there is nothing for it to carry (a form opens after the ack)."""
+    if reply.form is not None or reply.message is None:
+        return None
+    return {"response_type": "ephemeral", **render_message(reply.message)}
 
 
 async def answer(

@@ -9,7 +9,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from pepptalk.bot.slack.render import form_metadata, form_values
-from pepptalk.bot.slack.replies import send_reply, services_of, slack_actor
+from pepptalk.bot.slack.replies import after_ack, send_reply, services_of, slack_actor
 from pepptalk.core.ports import Submission
 
 
@@ -31,7 +31,9 @@ async def handle_submission(
         await ack(response_action="errors", errors=reply.form_errors)
         return
     await ack()
-    await send_reply(reply, context=context, client=client, response_url=response_url)
+    after_ack(context).spawn(
+        send_reply(reply, context=context, client=client, response_url=response_url)
+    )
 
 
 def register(app: AsyncApp, forms: frozenset[str]) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
+from azure.core.exceptions import DeserializationError
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botframework.connector.auth import AuthenticationConstants as Public
 from botframework.connector.auth import CallerIdConstants
+from msrest.exceptions import HttpOperationError
 
 from pepptalk.bot.config import Settings
 from pepptalk.bot.teams.auth import ThreadedCredentialsFactory, use_threaded_keys
+from pepptalk.bot.teams.chat import NETWORK_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +91,13 @@ def create_adapter(settings: Settings) -> CloudAdapter:
     )
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+        if isinstance(
+            error, (HttpOperationError, DeserializationError, UnicodeError, *NETWORK_ERRORS)
+        ):
+            # Teams said no (an unknown member or conversation) or could not be reached: the
+            # turn's input or the network, not a bug of ours; one line, no traceback.
+            log.warning("Teams turn ended: the connector refused or was unreachable: %s", error)
+            return
         log.error("Teams turn failed", exc_info=error)
 
     adapter.on_turn_error = on_turn_error

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+from http import HTTPStatus
 
-from botbuilder.core import TurnContext
+from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity
 
@@ -51,6 +52,15 @@ class PepptalkTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             profile = UserProfile(person, str(sender.name or person)[:120], zone)
             await self.services.habits.update_profile(workspace_of(activity), profile)
         await super().on_turn(turn_context)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """Pepptalk's cards submit as messages, so no invoke is Pepptalk's to answer: one it
+        does not know is acknowledged (200) rather than refused as not implemented (501)."""
+        response = await super().on_invoke_activity(turn_context)
+        if response is not None and response.status == HTTPStatus.NOT_IMPLEMENTED:
+            log.info("Teams invoke %r ignored", str(turn_context.activity.name)[:60])
+            return InvokeResponse(status=HTTPStatus.OK)
+        return response
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """A command typed to the bot, or a card's button or form."""

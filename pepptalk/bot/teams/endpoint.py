@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter
 
+from pepptalk.bot.teams import shapes
 from pepptalk.bot.teams.bot import PepptalkTeamsBot
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,19 @@ def register(app: web.Application, teams: TeamsEndpoint) -> None:
     """Serve the Teams endpoint on `app`."""
 
     async def handle_messages(request: web.Request) -> web.StreamResponse:
+        if request.content_type != "application/json":
+            return web.json_response({"error": "expected application/json"}, status=400)
         try:
+            body = await request.json()
+        except ValueError:
+            log.warning("Teams request refused: the body is not JSON")
+            return web.json_response({"error": "bad_request"}, status=400)
+        wrong = shapes.problem(body)
+        if wrong is not None:
+            log.warning("Teams request refused: %s", wrong)
+            return web.json_response({"error": "bad_request"}, status=400)
+        try:
+            # botbuilder reads the same body again (aiohttp keeps it).
             response = await teams.adapter.process(request, teams.bot)
         except web.HTTPException:
             raise

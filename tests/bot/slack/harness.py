@@ -38,6 +38,8 @@ class SlackHarness:
         self.api, self.pepptalk, self.url, self.clock = api, pepptalk, url, clock
         self.http = aiohttp.ClientSession()
         self._responses = 0
+        # Answers that came in a slash command's ack, in order.
+        self.acks: list[dict[str, Any]] = []
 
     @property
     def services(self) -> Services:
@@ -76,8 +78,15 @@ class SlackHarness:
                 "channel_id": "C0",
             }
         )
-        response = await self.post(body, content_type="application/x-www-form-urlencoded")
-        assert response.status == 200
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body)}
+        async with self.http.post(f"{self.url}/slack/events", data=body, headers=headers) as r:
+            assert r.status == 200
+            acked = await r.read()
+        # A quick answer comes in the ack itself; a slow one (or none) at the response_url.
+        if acked:
+            answer: dict[str, Any] = json.loads(acked)
+            self.acks.append(answer)
+            return answer
         return await self.next_response()
 
     async def interact(self, payload: dict[str, Any]) -> aiohttp.ClientResponse:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from pepptalk.bot.jobs import drain, run_job
+from pepptalk.bot.slack.commands import ANSWER_IN_ACK_WITHIN
 from tests.bot.slack.harness import SlackHarness, running_pepptalk, signed_headers
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack_api import WORKSPACE
@@ -159,6 +160,22 @@ async def test_unsigned_forged_and_stale_requests_are_refused(
         body, content_type="application/x-www-form-urlencoded", headers=sent
     )
     assert response.status == 401
+    assert await team_named(slack.services.database, WORKSPACE, "Evil") is None
+
+
+@pytest.mark.parametrize(
+    "timestamp", ["abc", "1795863662.5", "-1", "", "١٧٩٥٨٦٣٦٦٢", "9" * 400, " 1795863662"]
+)
+async def test_a_malformed_signature_timestamp_is_refused_without_a_traceback(
+    slack: SlackHarness, timestamp: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = "team_id=T0PEPP&user_id=UX&command=%2Fpepptalk&text=team+create+Evil"
+    headers = {**signed_headers(body), "X-Slack-Request-Timestamp": timestamp}
+    response = await slack.post(
+        body, content_type="application/x-www-form-urlencoded", headers=headers
+    )
+    assert response.status == 401
+    assert not [r for r in caplog.records if r.exc_info]
     assert await team_named(slack.services.database, WORKSPACE, "Evil") is None
 
 
@@ -351,3 +368,18 @@ async def _until(condition: Callable[[], object], within: float = 5.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.01)
+
+
+async def test_a_quick_answer_comes_in_the_ack_and_a_slow_one_at_the_response_url(
+    slack: SlackHarness,
+) -> None:
+    slack.api.add_user("ULEAD", "Kari")
+    slack.api.add_user("UANNA", "Anna")
+    created = await slack.command("ULEAD", "team create Oslo")
+    assert slack.acks == [created] and slack.api.responses == []
+    assert created["response_type"] == "ephemeral" and "is ready" in text_of(created)
+    # Looking Anna up takes Slack longer than the ack may wait: acked empty, answered after.
+    slack.api.slow["users.info"] = ANSWER_IN_ACK_WITHIN + 0.5
+    added = await slack.command("ULEAD", "team add <@UANNA>")
+    assert slack.acks == [created] and slack.api.responses == [added]
+    assert added["response_type"] == "ephemeral" and "Added" in text_of(added)
