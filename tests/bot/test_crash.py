@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import time
+from asyncio.subprocess import Process
 from collections import Counter
 from pathlib import Path
 
@@ -72,31 +73,38 @@ async def marked_sent(path: Path) -> int:
         await database.close()
 
 
-async def test_a_killed_sender_restarted_sends_each_check_in_once(tmp_path: Path) -> None:
-    api = await FakeSlackApi(hold_after=ACCEPTED_BEFORE_KILL).start()
-    path = tmp_path / "pepptalk.db"
+async def sending(api: FakeSlackApi, path: Path) -> tuple[dict[str, str], list[str], Process]:
+    """A migrated, seeded database and a `pepptalk send checkins` started on it against `api`:
+    the environment it runs with, the sellers, and the process (its output piped)."""
     env = {
         "DATABASE_URL": f"sqlite:///{path}",
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_SIGNING_SECRET": "secret",
         "SLACK_API_URL": api.base_url,
     }
+    code, output = await pepptalk("migrate", env=env)
+    assert code == 0, output
+    sellers = await seed(path, api)
+    sender = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "pepptalk",
+        "send",
+        "checkins",
+        "--at",
+        AT,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    return env, sellers, sender
+
+
+async def test_a_killed_sender_restarted_sends_each_check_in_once(tmp_path: Path) -> None:
+    api = await FakeSlackApi(hold_after=ACCEPTED_BEFORE_KILL).start()
+    path = tmp_path / "pepptalk.db"
     try:
-        code, output = await pepptalk("migrate", env=env)
-        assert code == 0, output
-        sellers = await seed(path, api)
-        sender = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "pepptalk",
-            "send",
-            "checkins",
-            "--at",
-            AT,
-            env={**os.environ, **env},
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        env, sellers, sender = await sending(api, path)
         # Wait until the platform's yeses are all marked (they never are if marks wait for a
         # group to fill), then kill: nothing it accepted is in flight.
         deadline = time.monotonic() + 30
@@ -147,28 +155,8 @@ async def pending_leases(path: Path) -> tuple[int, int]:
 async def test_a_sender_told_to_stop_hands_back_what_it_has_not_sent(tmp_path: Path) -> None:
     api = await FakeSlackApi(slow={"chat.postMessage": 0.3}).start()
     path = tmp_path / "pepptalk.db"
-    env = {
-        "DATABASE_URL": f"sqlite:///{path}",
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": "secret",
-        "SLACK_API_URL": api.base_url,
-    }
     try:
-        code, output = await pepptalk("migrate", env=env)
-        assert code == 0, output
-        sellers = await seed(path, api)
-        sender = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "pepptalk",
-            "send",
-            "checkins",
-            "--at",
-            AT,
-            env={**os.environ, **env},
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
+        env, sellers, sender = await sending(api, path)
         deadline = time.monotonic() + 30
         while len(api.messages) < 10 and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
