@@ -12,10 +12,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Connection
 
+from pepptalk.bot.cipher import TokenCipher, UnreadableSecretError
 from pepptalk.bot.config import Settings
 from pepptalk.bot.operator import database_line, settings_problems, where
 from pepptalk.bot.teams.check import token_check
-from pepptalk.store.database import alembic_config, create_engine
+from pepptalk.store.database import Database, alembic_config, create_engine
 
 # A check that hears nothing in this long has failed: doctor answers, it does not hang.
 CHECK_SECONDS = 15.0
@@ -66,7 +67,42 @@ async def _database(settings: Settings) -> list[Finding]:
     return found
 
 
+async def _installs(settings: Settings) -> Finding:
+    """Many workspaces: how many are installed, and whether the keys open every stored token
+    (a key dropped from PEPPTALK_ENCRYPTION_KEY too early leaves workspaces mute)."""
+    cipher = TokenCipher(settings.encryption_keys)
+    database = Database(create_engine(settings.async_database_url))
+    try:
+        async with database.uow() as uow:
+            stored = await uow.installations.stored_tokens()
+    except Exception as error:  # noqa: BLE001 - the database line above says what is wrong
+        return Finding("slack", False, f"cannot read the installations ({type(error).__name__})")
+    finally:
+        await database.close()
+    shut = []
+    for workspace, token in stored:
+        try:
+            cipher.decrypt(token)
+        except UnreadableSecretError:
+            shut.append(workspace)
+    if shut:
+        return Finding(
+            "slack",
+            False,
+            f"{len(shut)} of {len(stored)} workspaces' tokens open with no key in "
+            f"PEPPTALK_ENCRYPTION_KEY ({', '.join(shut[:5])}): add back the key they were "
+            "stored under, or have them install again at /slack/install",
+        )
+    return Finding(
+        "slack",
+        True,
+        f"many workspaces: {len(stored)} installed, every token opens with PEPPTALK_ENCRYPTION_KEY",
+    )
+
+
 async def _slack(settings: Settings) -> Finding:
+    if settings.slack_oauth_enabled:
+        return await _installs(settings)
     if settings.slack_bot_token is None:
         return Finding("slack", True, "not configured (SLACK_BOT_TOKEN is not set)")
     client = AsyncWebClient(

@@ -69,6 +69,13 @@ class InstallationRepository:
             select(SlackInstallation).where(SlackInstallation.workspace_id == workspace_id)
         )
 
+    async def stored_tokens(self) -> list[tuple[str, str]]:
+        """Each installed workspace with its bot token as stored (ciphertext)."""
+        rows = await self._session.execute(
+            select(SlackInstallation.workspace_id, SlackInstallation.bot_token)
+        )
+        return [(workspace, token) for workspace, token in rows]
+
     async def remove(self, workspace_id: str, *, reason: str) -> int:
         """Forget a workspace's install (its tokens with it) and end its pending deliveries as
         failed with `reason`; its teams and history stay, so a reinstall finds them again.

@@ -12,14 +12,19 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import pytest
 from alembic.script import ScriptDirectory
+from cryptography.fernet import Fernet
 
-from pepptalk.store.database import alembic_config
+from pepptalk.bot.cipher import TokenCipher
+from pepptalk.bot.config import async_database_url
+from pepptalk.store.database import alembic_config, open_database
+from pepptalk.store.installations import InstallationRecord
 from tests.bot.test_cli import pepptalk_apart, seed_oslo
 from tests.fakes.slack_api import TOKEN, FakeSlackApi
 from tests.fakes.teams_connector import FakeLogin
@@ -302,3 +307,27 @@ async def test_version_and_doctor(tmp_path: Path) -> None:
     finally:
         await api.stop()
         login.stop()
+
+
+async def test_doctor_with_many_workspaces_says_whether_the_keys_open_every_token(
+    tmp_path: Path,
+) -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    database = await open_database(async_database_url(url))
+    cipher = TokenCipher([old])
+    async with database.uow() as uow:
+        for workspace in ("T0AAA", "T0BBB"):
+            record = InstallationRecord(workspace, bot_token=cipher.encrypt(f"xoxb-{workspace}"))
+            await uow.installations.save(record, now=datetime.now(UTC))
+    await database.close()
+    many = {"DATABASE_URL": url, "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"}
+    many["SLACK_SIGNING_SECRET"] = "s" * 8
+
+    _, out, _ = await run("doctor", **many, PEPPTALK_ENCRYPTION_KEY=f"{new},{old}")
+    assert "slack: ok: many workspaces: 2 installed, every token opens" in out
+    code, out, _ = await run("doctor", **many, PEPPTALK_ENCRYPTION_KEY=new)
+    assert code == 1
+    assert (
+        "slack: FIX: 2 of 2 workspaces' tokens open with no key in PEPPTALK_ENCRYPTION_KEY" in out
+    )
