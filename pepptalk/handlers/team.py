@@ -1,4 +1,4 @@
-"""Team setup: create a team, add and remove sellers, and show it all."""
+"""Team setup: create a team, add and remove sellers, share its lead, and show it all."""
 
 from __future__ import annotations
 
@@ -128,6 +128,30 @@ async def remove_sellers(*, turn: TeamTurn, line: CommandLine) -> Reply:
     return text_reply(" ".join(lines))
 
 
+async def make_leaders(*, turn: TeamTurn, line: CommandLine) -> Reply:
+    """`team lead @a`: a member of the team becomes one of its leaders, so the team can be
+    led together or handed over (a leader alone cannot leave it, nor erase their data)."""
+    copy, team = turn.copy, turn.team
+    mentions = line.mentions()
+    if not mentions:
+        return text_reply(copy.text("usage.team_lead"))
+    members = await turn.uow.teams.members(team.id)
+    lines: list[str] = []
+    for mention in mentions:
+        member = find(members, mention)
+        if member is None:
+            name = shown(mention, unnamed=copy("feedback.that_person"))
+            lines.append(copy("team.not_in_team", name=name))
+        elif member.role is Role.LEADER:
+            lines.append(copy("team.already_leader", name=member.display_name))
+        else:
+            member.role = Role.LEADER
+            # A leader is not checked in with: what was queued for them as a seller stops.
+            await turn.uow.outbox.skip_pending_for(member.id, reason="became a leader")
+            lines.append(copy("team.made_leader", name=member.display_name, team=team.name))
+    return text_reply(" ".join(lines))
+
+
 async def show_team(*, turn: TeamTurn, line: CommandLine) -> Reply:
     """`team`: who is in the team and how it is set up."""
     team, copy = turn.team, turn.copy
@@ -189,5 +213,6 @@ HABIT = Habit(
         TeamCommand(("team",), "help.team", show_team),
         TeamCommand(("team", "add"), "help.team_add", add_sellers, role=Role.LEADER),
         TeamCommand(("team", "remove"), "help.team_remove", remove_sellers, role=Role.LEADER),
+        TeamCommand(("team", "lead"), "help.team_lead", make_leaders, role=Role.LEADER),
     ),
 )

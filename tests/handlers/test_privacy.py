@@ -261,7 +261,7 @@ async def test_the_only_leader_hands_over_or_erases_the_team(team: Team) -> None
     asked = await team.reply("ULEAD", "forget-me")
     said = words(asked)
     assert "You're the only leader of Oslo" in said
-    assert "Hand the team over to another leader first" in said
+    assert "make someone a leader too with /pepptalk team lead @name" in said
     action, value = button(asked)
     assert action == ERASE_TEAM
     assert "Erase Oslo and my data" in said
@@ -279,6 +279,28 @@ async def test_the_only_leader_hands_over_or_erases_the_team(team: Team) -> None
     for who, before in bergen.items():
         assert await rows_of(team, who) == before
     assert "done already" in words(await team.press("ULEAD", action, value))
+    report = await team.run(*REGISTRY.jobs, at=morning(TUESDAY + timedelta(days=3)))
+    assert report.failed == 0
+
+
+async def test_a_leader_hands_the_team_over_then_leaves_it_led(team: Team) -> None:
+    await history(team)
+    made = words(await team.reply("ULEAD", "team lead <@UANNA>"))
+    assert "Anna" in made and "now leads Oslo with you" in made
+    assert "already leads" in words(await team.reply("ULEAD", "team lead <@UANNA>"))
+    assert "isn't in your team" in words(await team.reply("ULEAD", "team lead <@UNOBODY>"))
+    assert "Only a team leader can do that" in words(
+        await team.reply("UBJORN", "team lead <@UCARL>")
+    )
+
+    asked = await team.reply("ULEAD", "forget-me")
+    assert "only leader" not in words(asked)
+    action, value = button(asked)
+    assert "erased" in words(await team.press("ULEAD", action, value))
+    seat = await team.seat_of("UANNA")
+    assert seat is not None and seat.member.role is Role.LEADER and seat.team.name == "Oslo"
+    shown = words(await team.reply("UANNA", "team"))
+    assert "Bjørn" in shown or "UBJORN" in shown
     report = await team.run(*REGISTRY.jobs, at=morning(TUESDAY + timedelta(days=3)))
     assert report.failed == 0
 
