@@ -98,13 +98,13 @@ class Lease:
         return until is None or self._clock() >= until - LEASE_MARGIN
 
     def _safe(self, *, due_only: bool) -> list[int]:
-        """Rows still safely ours (and, with `due_only`, past their renewal time)."""
+        """Rows whose lease has not run out, so no other sender can have taken them (and, with
+        `due_only`, past their renewal time)."""
         now = self._clock()
         return [
             row
             for row, until in self._until.items()
-            if now < until - LEASE_MARGIN
-            and (not due_only or now >= until - (LEASE_FOR - RENEW_EVERY))
+            if now < until and (not due_only or now >= until - (LEASE_FOR - RENEW_EVERY))
         ]
 
     async def keep_up(self) -> None:
