@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from pepptalk.core.calendar import country_of_zone, parse_timezone, workdays_of
@@ -24,6 +25,7 @@ from pepptalk.handlers.habit import Habit, OpenCommand, TeamCommand, TeamTurn, T
 from pepptalk.handlers.people import find, shown
 from pepptalk.handlers.settings import describe_days, setting_text
 from pepptalk.handlers.welcome import greet_button, welcome_deliveries
+from pepptalk.store.models import Member
 
 NAME_MAX = 80
 
@@ -104,13 +106,16 @@ async def add_sellers(*, turn: TeamTurn, line: CommandLine) -> Reply:
     return Reply(message=Message(summary=said, blocks=tuple(blocks)))
 
 
-async def remove_sellers(*, turn: TeamTurn, line: CommandLine) -> Reply:
-    """`team remove @a`: take the mentioned sellers out of the leader's team."""
-    copy, team = turn.copy, turn.team
+async def _each_named(
+    turn: TeamTurn, line: CommandLine, usage: str, act: Callable[[Member], Awaitable[str]]
+) -> Reply:
+    """Do `act` for each member a command names, saying per name what happened (or that the
+    person is not in the team)."""
+    copy = turn.copy
     mentions = line.mentions()
     if not mentions:
-        return text_reply(copy.text("usage.team_remove"))
-    members = await turn.uow.teams.members(team.id)
+        return text_reply(copy.text(usage))
+    members = await turn.uow.teams.members(turn.team.id)
     lines: list[str] = []
     for mention in mentions:
         member = find(members, mention)
@@ -118,38 +123,40 @@ async def remove_sellers(*, turn: TeamTurn, line: CommandLine) -> Reply:
             # The name opens the sentence here, so the stand-in for no name is capitalised.
             name = shown(mention, unnamed=copy("feedback.that_person"))
             lines.append(copy("team.not_in_team", name=name))
-        elif member.role is Role.LEADER:
-            lines.append(copy("team.cannot_remove_leader"))
         else:
-            member.removed_at = turn.now
-            # Nothing more should go out to someone who has left.
-            await turn.uow.outbox.skip_pending_for(member.id, reason="member removed")
-            lines.append(copy("team.removed", name=member.display_name, team=team.name))
+            lines.append(await act(member))
     return text_reply(" ".join(lines))
+
+
+async def remove_sellers(*, turn: TeamTurn, line: CommandLine) -> Reply:
+    """`team remove @a`: take the mentioned sellers out of the leader's team."""
+    copy, team = turn.copy, turn.team
+
+    async def remove(member: Member) -> str:
+        if member.role is Role.LEADER:
+            return copy("team.cannot_remove_leader")
+        member.removed_at = turn.now
+        # Nothing more should go out to someone who has left.
+        await turn.uow.outbox.skip_pending_for(member.id, reason="member removed")
+        return copy("team.removed", name=member.display_name, team=team.name)
+
+    return await _each_named(turn, line, "usage.team_remove", remove)
 
 
 async def make_leaders(*, turn: TeamTurn, line: CommandLine) -> Reply:
     """`team lead @a`: a member of the team becomes one of its leaders, so the team can be
     led together or handed over (a leader alone cannot leave it, nor erase their data)."""
     copy, team = turn.copy, turn.team
-    mentions = line.mentions()
-    if not mentions:
-        return text_reply(copy.text("usage.team_lead"))
-    members = await turn.uow.teams.members(team.id)
-    lines: list[str] = []
-    for mention in mentions:
-        member = find(members, mention)
-        if member is None:
-            name = shown(mention, unnamed=copy("feedback.that_person"))
-            lines.append(copy("team.not_in_team", name=name))
-        elif member.role is Role.LEADER:
-            lines.append(copy("team.already_leader", name=member.display_name))
-        else:
-            member.role = Role.LEADER
-            # A leader is not checked in with: what was queued for them as a seller stops.
-            await turn.uow.outbox.skip_pending_for(member.id, reason="became a leader")
-            lines.append(copy("team.made_leader", name=member.display_name, team=team.name))
-    return text_reply(" ".join(lines))
+
+    async def lead(member: Member) -> str:
+        if member.role is Role.LEADER:
+            return copy("team.already_leader", name=member.display_name)
+        member.role = Role.LEADER
+        # A leader is not checked in with: what was queued for them as a seller stops.
+        await turn.uow.outbox.skip_pending_for(member.id, reason="became a leader")
+        return copy("team.made_leader", name=member.display_name, team=team.name)
+
+    return await _each_named(turn, line, "usage.team_lead", lead)
 
 
 async def show_team(*, turn: TeamTurn, line: CommandLine) -> Reply:
