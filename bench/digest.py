@@ -36,7 +36,8 @@ from pepptalk.core.kinds import Cadence, DeliveryKind, DeliveryStatus, FeedbackK
 from pepptalk.core.messages import Chart, Message, Paragraph, plain
 from pepptalk.handlers.digest import compose_digest
 from pepptalk.store.database import Database, create_engine, migrate
-from pepptalk.store.models import Base, Member, Team
+from pepptalk.store.models import Member, Team
+from pepptalk.store.tables import METADATA
 
 DEFAULT_URL = "postgresql://pepptalk_test:pepptalk_test@127.0.0.1:5432/pepptalk_test"
 # The seeding's "today": Friday 20 November 2026, the digest's day; the digest goes out at 14:00
@@ -405,7 +406,7 @@ async def counts(engine: AsyncEngine, schema: str) -> tuple[dict[str, int], int]
     found = {}
     async with engine.connect() as connection:
         for table in TABLES:
-            counted = select(func.count()).select_from(Base.metadata.tables[table])
+            counted = select(func.count()).select_from(METADATA.tables[table])
             found[table] = int((await connection.execute(counted)).scalar_one())
         size = await connection.execute(
             text(

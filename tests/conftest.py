@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pepptalk.bot.config import async_database_url
 from pepptalk.store.database import Database, create_engine, migrate
-from pepptalk.store.models import Base
+from pepptalk.store.tables import METADATA
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
 
@@ -92,7 +92,7 @@ def postgres_schema() -> Iterator[str]:
 
 
 async def _emptied(engine: AsyncEngine) -> None:
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{table.name}"' for table in METADATA.sorted_tables)
     async with engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 

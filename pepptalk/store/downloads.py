@@ -14,7 +14,7 @@ from sqlalchemy import Index, Integer, LargeBinary, String, delete, select, upda
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pepptalk.store.models import Base, UTCDateTime
+from pepptalk.store.base import Base, UTCDateTime
 from pepptalk.store.sql import changed
 
 # A token is 32 random bytes in URL-safe base64: 43 characters.

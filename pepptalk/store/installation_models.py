@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pepptalk.store.models import Base, UTCDateTime
+from pepptalk.store.base import Base, UTCDateTime
 
 
 class SlackInstallation(Base):

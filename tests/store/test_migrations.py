@@ -8,7 +8,7 @@ from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pepptalk.store.database import migrate
-from pepptalk.store.models import Base
+from pepptalk.store.tables import METADATA
 
 
 async def test_empty_to_head_matches_the_models(engine: AsyncEngine) -> None:
@@ -17,7 +17,7 @@ async def test_empty_to_head_matches_the_models(engine: AsyncEngine) -> None:
 
     def differences(connection: Connection) -> list[object]:
         context = MigrationContext.configure(connection)
-        return list(compare_metadata(context, Base.metadata))
+        return list(compare_metadata(context, METADATA))
 
     def tables(connection: Connection) -> set[str]:
         return set(inspect(connection).get_table_names())

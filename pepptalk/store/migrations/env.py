@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from alembic import context
 
-from pepptalk.store.models import Base
+from pepptalk.store.tables import METADATA
 
 connection = context.config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run migrations with `pepptalk migrate`")
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=METADATA,
     render_as_batch=connection.dialect.name == "sqlite",
 )
 with context.begin_transaction():
