@@ -5,6 +5,7 @@ Which jobs exist is the registry's to say; this module only runs them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,10 @@ async def claim(services: Services, job: str, *, at: datetime, queued_at: dateti
     spec = services.registry.jobs.get(job)
     if spec is None:
         raise ValueError(f"unknown job {job!r}; choose from {', '.join(services.registry.jobs)}")
+    if spec.work is not None:
+        return await spec.work(database=services.database, now=at, policy=services.policy)
+    if spec.claim is None:
+        return 0
     async with services.database.uow() as uow:
         return await spec.claim(uow=uow, now=at, queued_at=queued_at, policy=services.policy)
 
@@ -57,6 +62,26 @@ async def run_job(services: Services, job: str, *, at: datetime | None = None) -
     return JobReport(job=job, at=when, queued=queued, drain=await drain(services))
 
 
+def _work_aside(services: Services, job: str, now: datetime) -> None:
+    """Start a working job (a CRM sync can take minutes) beside the tick, so the morning's
+    check-ins never wait for it; one run of each at a time."""
+    running = services.working.get(job)
+    if running is not None and not running.done():
+        return
+    task = asyncio.create_task(_work_logged(services, job, now), name=f"job:{job}")
+    services.working[job] = task
+
+
+async def _work_logged(services: Services, job: str, now: datetime) -> None:
+    try:
+        done = await claim(services, job, at=now, queued_at=now)
+    except Exception:  # a job's own failures are its to report; this keeps the task quiet
+        log.exception("%s: failed", job)
+        return
+    if done:
+        log.info("%s: %d done", job, done)
+
+
 async def tick(services: Services) -> None:
     """The schedule's minute: every job at the current time, then one drain of the outbox."""
     if services.stopping.is_set():
@@ -67,7 +92,10 @@ async def tick(services: Services) -> None:
 
 async def _tick(services: Services) -> None:
     now = services.clock()
-    for job in services.registry.jobs:
+    for job, spec in services.registry.jobs.items():
+        if spec.work is not None:
+            _work_aside(services, job, now)
+            continue
         queued = await claim(services, job, at=now, queued_at=now)
         if queued:
             log.info("%s: queued %d", job, queued)

@@ -56,6 +56,8 @@ class Services:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     # Held while the schedule's tick runs, so a stopping server can wait for it to end.
     ticking: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Jobs that work beside the tick (a CRM sync), by name: one run of each at a time.
+    working: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     # Every delivery outcome since start, by (platform, kind, outcome), for /metrics.
     delivered: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 

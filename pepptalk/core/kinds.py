@@ -46,6 +46,7 @@ class DeliveryKind(StrEnum):
     ACTION = "action"
     DIGEST = "digest"
     PULSE = "pulse"
+    CRM = "crm"
 
     def keyed(self, key: object) -> str:
         """This kind for one thing (a win, say), so several a day each get their own row."""

@@ -23,6 +23,7 @@ from pepptalk.core.ports import (
 )
 from pepptalk.core.privacy import Policy
 from pepptalk.handlers.grammar import CommandLine
+from pepptalk.store.database import Database
 from pepptalk.store.models import Member, Team
 from pepptalk.store.outbox import DeliveryJob
 from pepptalk.store.teams import Membership
@@ -259,12 +260,24 @@ class Abandon(Exception):  # noqa: N818 - it is an outcome, not a failure
         self.reply = reply
 
 
+class Work(Protocol):
+    """A scheduled job that does its work itself rather than queue messages (reading a CRM):
+    in as many units of work of its own as it needs, so nothing waits on a long transaction;
+    returns how much it did."""
+
+    def __call__(self, *, database: Database, now: datetime, policy: Policy) -> Awaitable[int]:
+        """Do what is due."""
+        ...
+
+
 @dataclass(frozen=True)
 class JobSpec:
-    """A scheduled job, by the name `pepptalk send NAME` knows it by."""
+    """A scheduled job, by the name `pepptalk send NAME` knows it by: one that queues (`claim`)
+    or one that works (`work`; the schedule runs it beside the tick, never holding it up)."""
 
     name: str
-    claim: Claim
+    claim: Claim | None = None
+    work: Work | None = None
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,8 @@ class Member(Base):
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     # Whether the seller wants the one gentle reminder when they have not answered.
     reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The e-mail the team's CRM knows this seller by, when it is not the one above (`team match`).
+    crm_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
 
 class Checkin(Base):

@@ -135,6 +135,10 @@ class TeamRepository:
             query = query.where(Team.workspace_id == workspace_id)
         return list(await self._session.scalars(query))
 
+    async def by_id(self, team_id: int) -> Team | None:
+        """A team by its id."""
+        return await self._session.get(Team, team_id)
+
     async def members(self, team_id: int) -> list[Member]:
         """The active members of a team, leaders first, then by name."""
         rows = await self._session.scalars(

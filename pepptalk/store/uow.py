@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pepptalk.store.checkins import CheckinRepository
+from pepptalk.store.crm import CrmRepository
 from pepptalk.store.downloads import DownloadRepository
 from pepptalk.store.events import EventRepository
 from pepptalk.store.feedback import FeedbackRepository
@@ -40,6 +41,7 @@ class UnitOfWork:
     privacy: PrivacyRepository
     downloads: DownloadRepository
     installations: InstallationRepository
+    crm: CrmRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -58,6 +60,7 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(session)
         self.downloads = DownloadRepository(session)
         self.installations = InstallationRepository(session)
+        self.crm = CrmRepository(session)
         return self
 
     async def __aexit__(
