@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from pepptalk.bot.chats import PlatformChats
 from pepptalk.bot.cipher import TokenCipher
 from pepptalk.bot.config import Settings, async_database_url
+from pepptalk.bot.crm.access import crm_parts
 from pepptalk.bot.playground.site import Playground, open_playground
 from pepptalk.bot.services import Clock, Services, system_clock
 from pepptalk.bot.slack.after_ack import AfterAck
@@ -115,12 +116,13 @@ async def create_app(
     if settings.teams_enabled:
         adapter = create_adapter(settings)
         chats[Platform.TEAMS] = TeamsChat(adapter, database, settings.microsoft_app_id or "", clock)
+    crm = crm_parts(settings)
     services = Services(
         database=database,
         chat=chat or PlatformChats(chats),
         registry=REGISTRY,
         clock=clock,
-        policy=settings.policy,
+        policy=replace(settings.policy, crm=crm.access),
     )
     if settings.teams_enabled:
         teams = TeamsEndpoint(adapter=adapter, bot=PepptalkTeamsBot(services))
@@ -146,8 +148,8 @@ async def create_app(
         database=database,
         services=services,
         bolt=bolt,
-        web=create_web_app(services=services, slack=endpoint, teams=teams),
-        closers=[later.close, slack.installs.clients.close],
+        web=create_web_app(services=services, slack=endpoint, teams=teams, crm=crm),
+        closers=[later.close, slack.installs.clients.close, crm.close],
     )
 
 

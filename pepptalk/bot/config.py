@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pepptalk.core.privacy import Policy
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 SLACK_AUTHORIZE_DEFAULT = "https://slack.com/oauth/v2/authorize"
+HUBSPOT_API_DEFAULT = "https://api.hubapi.com"
+PIPEDRIVE_API_DEFAULT = "https://{domain}.pipedrive.com"
+SALESFORCE_LOGIN_DEFAULT = "https://login.salesforce.com"
+CRM_DEFAULTS = {
+    "HUBSPOT_API_URL": HUBSPOT_API_DEFAULT,
+    "PIPEDRIVE_API_URL": PIPEDRIVE_API_DEFAULT,
+    "SALESFORCE_LOGIN_URL": SALESFORCE_LOGIN_DEFAULT,
+}
 NEW_KEY = (
     "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 )
@@ -74,6 +83,13 @@ class Settings(BaseSettings):
     # Where the bot gets its tokens to call Teams, tenant included; tests point it at a local
     # server (it must be https: MSAL takes nothing else).
     microsoft_login_url: str | None = None
+    # The CRMs' addresses (tests point them at local fakes; only https:// outside this machine)
+    # and the Salesforce connected app that leaders sign in through.
+    hubspot_api_url: str = HUBSPOT_API_DEFAULT
+    pipedrive_api_url: str = PIPEDRIVE_API_DEFAULT
+    salesforce_login_url: str = SALESFORCE_LOGIN_DEFAULT
+    salesforce_client_id: str | None = None
+    salesforce_client_secret: SecretStr | None = None
     port: int = 3000
     host: str = "0.0.0.0"  # noqa: S104 - a server is meant to be reachable; set HOST to narrow it
     pepptalk_playground: bool = False
@@ -104,6 +120,22 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith("https://"):
             raise ValueError("MICROSOFT_LOGIN_URL must be an https:// URL")
         return value
+
+    @field_validator("hubspot_api_url", "pipedrive_api_url", "salesforce_login_url")
+    @classmethod
+    def _crm_url_is_https(cls, value: str, info: ValidationInfo) -> str:
+        # A CRM key must never cross a network in the clear; plain http only to this machine.
+        host = urlsplit(value.replace("{domain}", "x")).hostname or ""
+        local = value.startswith("http://") and host in ("127.0.0.1", "localhost", "::1")
+        if not (value.startswith("https://") or local):
+            name = (info.field_name or "").upper()
+            raise ValueError(f"{name} must be an https:// URL, like {CRM_DEFAULTS[name]}")
+        if info.field_name == "pipedrive_api_url" and "{domain}" not in value:
+            raise ValueError(
+                f"PIPEDRIVE_API_URL must hold {{domain}} where the company domain goes, like "
+                f"{PIPEDRIVE_API_DEFAULT}"
+            )
+        return value.rstrip("/")
 
     @field_validator("public_url")
     @classmethod
@@ -142,6 +174,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{missing} is missing: many workspaces need both SLACK_CLIENT_ID and "
                 "SLACK_CLIENT_SECRET (Basic Information in the Slack app's settings)"
+            )
+        if (self.salesforce_client_id is None) != (self.salesforce_client_secret is None):
+            missing = (
+                "SALESFORCE_CLIENT_SECRET"
+                if self.salesforce_client_secret is None
+                else "SALESFORCE_CLIENT_ID"
+            )
+            raise ValueError(
+                f"{missing} is missing: Salesforce needs both SALESFORCE_CLIENT_ID and "
+                "SALESFORCE_CLIENT_SECRET (the connected app's consumer key and secret)"
             )
         if self.slack_oauth_enabled and self.pepptalk_encryption_key is None:
             raise ValueError(

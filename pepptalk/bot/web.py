@@ -10,6 +10,8 @@ from aiohttp.http_exceptions import HttpProcessingError
 from sqlalchemy.exc import SQLAlchemyError
 
 from pepptalk.bot import downloads, metrics_api
+from pepptalk.bot.crm.access import CrmParts
+from pepptalk.bot.crm.salesforce_web import register as register_salesforce
 from pepptalk.bot.observability import Observability
 from pepptalk.bot.playground.site import Playground
 from pepptalk.bot.playground.web import register as register_playground
@@ -62,6 +64,7 @@ def create_web_app(
     slack: SlackEndpoint | None,
     teams: TeamsEndpoint | None = None,
     playground: Playground | None = None,
+    crm: CrmParts | None = None,
 ) -> web.Application:
     """The aiohttp application with every route Pepptalk serves."""
     observability = Observability(services)
@@ -91,6 +94,8 @@ def create_web_app(
     else:
         # The playground's database is a demo: no real figures go there.
         metrics_api.register(app, services)
+    if crm is not None:
+        register_salesforce(app, services, crm)
     if teams is not None:
         register_teams(app, teams)
     if slack is not None:

@@ -5,11 +5,13 @@ client. The runtime implements `CrmSource` once per CRM (HubSpot, Pipedrive, Sal
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
+from urllib.parse import urlsplit
 
 
 class CrmKind(StrEnum):
@@ -187,3 +189,19 @@ class CrmAccess:
     sources: Mapping[CrmKind, CrmSource] = field(default_factory=dict)
     sealer: Sealer | None = None
     salesforce_start_url: str | None = None
+
+
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_PIPEDRIVE = ".pipedrive.com"
+
+
+def company_domain(text: str) -> str | None:
+    """The Pipedrive company domain (`acme`) in what a leader pastes: `acme`,
+    `acme.pipedrive.com` or its address; None when the text cannot be one."""
+    text = text.strip().lower()
+    if not text:
+        return None
+    host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    if host.endswith(_PIPEDRIVE):
+        host = host[: -len(_PIPEDRIVE)]
+    return host if _LABEL.match(host) else None

@@ -8,11 +8,21 @@ the CRM, and stored sealed. The reading itself is `crm_sync`'s; the words for a 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime, timedelta
 
 from pepptalk.core.calendar import member_zone, moment, zone
-from pepptalk.core.crm import CrmError, CrmKind, CrmOwner, CrmProblem, CrmSecret
+from pepptalk.core.crm import (
+    CrmAccess,
+    CrmError,
+    CrmKind,
+    CrmOwner,
+    CrmProblem,
+    CrmSecret,
+    company_domain,
+)
+from pepptalk.core.i18n import copy_for
 from pepptalk.core.kinds import DeliveryKind, Role
 from pepptalk.core.messages import (
     Form,
@@ -39,6 +49,7 @@ from pepptalk.handlers.meeting_days import DRAFT_AT, draft_day, meeting_slot, ne
 from pepptalk.store.crm_models import CrmConnection
 from pepptalk.store.database import Database
 from pepptalk.store.models import Member, Team
+from pepptalk.store.uow import UnitOfWork
 
 CONNECT_FORM = "crm_connect"
 # HubSpot's and Pipedrive's tokens are shorter than this; anything longer was pasted wrong.
@@ -50,6 +61,8 @@ NIGHTLY_FROM = 2
 RETRY_AFTER = timedelta(hours=1)
 # Fresh numbers before the draft agenda and the pre-read: a sync in the hour before each.
 FRESH_BEFORE = timedelta(hours=1)
+# How many teams' CRMs are read at once.
+AT_ONCE = 8
 
 
 def _kind(word: str) -> CrmKind | None:
@@ -111,14 +124,6 @@ async def connect(*, turn: TeamTurn, line: CommandLine) -> Reply:
     return Reply(form=form, private=True)
 
 
-def company_domain(text: str) -> str | None:
-    """The `acme` of whatever a leader pasted: acme, acme.pipedrive.com or its https address."""
-    word = text.strip().lower().removeprefix("https://").removeprefix("http://")
-    word = word.split("/")[0].removesuffix(".pipedrive.com")
-    ok = word and len(word) <= 63 and all(c.isalnum() or c == "-" for c in word)
-    return word if ok and not word.startswith("-") else None
-
-
 async def submit_connect(*, turn: TeamTurn, target: CrmKind, values: FormValues) -> Reply:
     """The form sent: check the secret against the CRM, keep it sealed, say who was found."""
     copy, crm = turn.copy, turn.policy.crm
@@ -150,18 +155,47 @@ async def keep_connection(
     *, turn: TeamTurn, kind: CrmKind, secret: CrmSecret, account: str, owners: list[CrmOwner]
 ) -> Reply:
     """Store a checked connection (sealed) and tell the leader who was found in the CRM."""
-    copy, crm = turn.copy, turn.policy.crm
-    assert crm.sealer is not None  # noqa: S101 - the callers checked it
-    await turn.uow.crm.connect(
-        workspace_id=turn.team.workspace_id,
-        team_id=turn.team.id,
+    message = await store_connection(
+        uow=turn.uow,
+        crm=turn.policy.crm,
+        team=turn.team,
+        leader=turn.member,
+        kind=kind,
+        secret=secret,
+        account=account,
+        owners=owners,
+        now=turn.now,
+    )
+    return Reply(message=message, private=True)
+
+
+async def store_connection(
+    *,
+    uow: UnitOfWork,
+    crm: CrmAccess,
+    team: Team,
+    leader: Member,
+    kind: CrmKind,
+    secret: CrmSecret,
+    account: str,
+    owners: list[CrmOwner],
+    now: datetime,
+) -> Message:
+    """Keep a team's CRM connection, its secret sealed; what the leader is told: who was
+    found in the CRM, and who not (with how to match them)."""
+    if crm.sealer is None:
+        raise CrmError(CrmProblem.REVOKED, "PEPPTALK_ENCRYPTION_KEY is not set")
+    await uow.crm.connect(
+        workspace_id=team.workspace_id,
+        team_id=team.id,
         kind=kind,
         secret=crm.sealer.seal(json.dumps(secret.values)),
         account=account,
-        member_id=turn.member.id,
-        now=turn.now,
+        member_id=leader.id,
+        now=now,
     )
-    sellers = await turn.uow.teams.sellers(turn.team.id)
+    copy = copy_for(team.language)
+    sellers = await uow.teams.sellers(team.id)
     matching = match_owners(sellers, owners)
     name = crm_name(kind)
     said = copy("crm.connected", crm=name, account=account)
@@ -175,7 +209,7 @@ async def keep_connection(
         names = copy.join([m.display_name for m in matching.unmatched])
         blocks.append(Paragraph(copy("crm.unmatched", crm=name, names=names)))
     blocks.append(Note(copy("crm.backfill_soon")))
-    return Reply(message=Message(summary=said, blocks=tuple(blocks)), private=True)
+    return Message(summary=said, blocks=tuple(blocks))
 
 
 async def show_connection(*, turn: TeamTurn, line: CommandLine) -> Reply:
@@ -278,13 +312,17 @@ async def sync_due(*, database: Database, now: datetime, policy: Policy) -> int:
             leaders = [m for m in await uow.teams.members(team.id) if m.role is Role.LEADER]
             if is_due(connection, team, leaders, now):
                 due.append(connection_id)
-    done = 0
-    for connection_id in due:
-        report = await sync_connection(
-            database=database, crm=policy.crm, connection_id=connection_id, now=now
-        )
-        done += int(not report.busy and report.problem is None)
-    return done
+    # Each team's CRM account has limits of its own: read several at once, a few at a time.
+    limit = asyncio.Semaphore(AT_ONCE)
+
+    async def one(connection_id: int) -> bool:
+        async with limit:
+            report = await sync_connection(
+                database=database, crm=policy.crm, connection_id=connection_id, now=now
+            )
+        return not report.busy and report.problem is None
+
+    return sum(await asyncio.gather(*(one(i) for i in due)))
 
 
 HABIT = Habit(

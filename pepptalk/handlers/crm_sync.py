@@ -74,6 +74,9 @@ class Progress:
     kind: int = 0
     cursor: str | None = None
     counts: dict[str, float] = field(default_factory=dict)
+    # The ids counted so far in the week under way: a CRM that starts a query over (an expired
+    # Salesforce cursor) hands some records out twice, and each counts once.
+    seen: set[str] = field(default_factory=set)
 
     @property
     def until(self) -> date:
@@ -90,6 +93,7 @@ class Progress:
                 "kind": self.kind,
                 "cursor": self.cursor,
                 "counts": self.counts,
+                "seen": sorted(self.seen),
             }
         )
 
@@ -105,6 +109,7 @@ class Progress:
                 kind=int(data["kind"]),
                 cursor=data["cursor"],
                 counts={str(k): float(v) for k, v in data["counts"].items()},
+                seen={str(i) for i in data.get("seen", [])},
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -231,7 +236,9 @@ class _Run:
                     until=stop,
                     cursor=progress.cursor,
                 )
-                count_records(progress.counts, page.records, tz)
+                fresh = [r for r in page.records if f"{r.kind}:{r.record_id}" not in progress.seen]
+                progress.seen.update(f"{r.kind}:{r.record_id}" for r in fresh)
+                count_records(progress.counts, fresh, tz)
                 report.pages += 1
                 report.records += len(page.records)
                 progress.cursor = page.cursor
@@ -254,7 +261,7 @@ class _Run:
                     workspace_id=team.workspace_id, team_id=team.id, rows=rows, now=self.now
                 )
                 progress.since, progress.kind, progress.cursor = progress.until, 0, None
-                progress.counts = {}
+                progress.counts, progress.seen = {}, set()
                 connection = await self._save(uow, secret)
                 connection.progress = progress.dumps()
                 connection.synced_through = days[-1]
