@@ -264,6 +264,10 @@ async def match(*, turn: TeamTurn, line: CommandLine) -> Reply:
     if email is None:
         return text_reply(copy.text("usage.team_match"))
     seller.crm_email = email
+    connection = await turn.uow.crm.of_team(turn.team.id)
+    if connection is not None:
+        # Read the whole span again, so the seller's earlier weeks come in too.
+        connection.synced_at = connection.synced_through = None
     said = copy("crm.match_saved", name=seller.display_name, email=email)
     return Reply(message=_said(said), private=True)
 

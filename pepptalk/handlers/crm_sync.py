@@ -36,10 +36,10 @@ from pepptalk.store.database import Database
 from pepptalk.store.models import Team
 from pepptalk.store.uow import UnitOfWork
 
-# A first connection reads this far back; later syncs re-read a couple of days, since sellers
-# log calls late.
+# A first connection reads this far back; later syncs re-read a few days, since sellers log
+# calls late (Friday's calls on Monday).
 BACKFILL = timedelta(weeks=8)
-REREAD = timedelta(days=2)
+REREAD = timedelta(days=4)
 CHUNK_DAYS = 7
 KINDS = tuple(RecordKind)
 # How long a replica may hold a connection without renewing (each page renews it).
@@ -117,7 +117,7 @@ class Progress:
 
 def plan(connection: CrmConnection, today: date, since: date | None) -> Progress:
     """The span to read: from `since` when asked, else 8 weeks back on a first sync, else a
-    couple of days before the last day read; through today."""
+    few days before the last day read; through today."""
     if since is None:
         since = (
             today - BACKFILL

@@ -10,6 +10,7 @@ from pepptalk.bot.services import Services
 from pepptalk.core.kinds import DeliveryStatus, Platform
 from pepptalk.core.messages import Message, Paragraph, Reply, plain
 from pepptalk.core.ports import Actor, FormValues, Press, Submission
+from pepptalk.core.privacy import DEFAULT_POLICY, Policy
 from pepptalk.handlers.registry import REGISTRY
 from pepptalk.store.database import Database
 from pepptalk.store.models import Checkin
@@ -45,9 +46,17 @@ def words(reply: Reply | Message | None) -> str:
 class Team:
     """A leader and sellers, set up and driven through Pepptalk's own entry."""
 
-    def __init__(self, database: Database, chat: FakeChat, clock: FakeClock) -> None:
+    def __init__(
+        self,
+        database: Database,
+        chat: FakeChat,
+        clock: FakeClock,
+        policy: Policy = DEFAULT_POLICY,
+    ) -> None:
         self.database, self.chat, self.clock = database, chat, clock
-        self.services = Services(database=database, chat=chat, registry=REGISTRY, clock=clock)
+        self.services = Services(
+            database=database, chat=chat, registry=REGISTRY, clock=clock, policy=policy
+        )
         self.habits = self.services.habits
 
     async def say(self, user_id: str, text: str) -> str:
