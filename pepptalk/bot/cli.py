@@ -1,4 +1,4 @@
-"""The `pepptalk` command: run, demo, migrate, send, metrics import, doctor."""
+"""The `pepptalk` command: run, demo, migrate, send, metrics import, crm sync, doctor."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TypeVar
@@ -22,6 +22,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from pepptalk.bot import logs, metrics_api
 from pepptalk.bot.app import Pepptalk, create_app, create_playground
 from pepptalk.bot.config import Settings
+from pepptalk.bot.crm.command import sync_team
 from pepptalk.bot.doctor import examine
 from pepptalk.bot.jobs import run_job
 from pepptalk.bot.operator import (
@@ -85,6 +86,12 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("file", type=Path, help="a CSV file: date, seller, metric, value[, goal]")
     load.add_argument("--team", required=True, help="the team's name")
     load.add_argument("--workspace", help="the workspace id, when teams elsewhere share the name")
+    crm = commands.add_parser("crm", help="the team's CRM")
+    crm_commands = crm.add_subparsers(dest="crm_command", required=True)
+    sync = crm_commands.add_parser("sync", help="read a team's CRM now (a progress line shows)")
+    sync.add_argument("--team", required=True, help="the team's name")
+    sync.add_argument("--workspace", help="the workspace id, when teams elsewhere share the name")
+    sync.add_argument("--since", type=date.fromisoformat, help="read from this day (YYYY-MM-DD)")
     commands.add_parser(
         "doctor", help="check settings, database, migrations, Slack and Teams: one line each"
     )
@@ -185,6 +192,16 @@ async def _import_metrics(settings: Settings, path: Path, team: str, workspace: 
     for line, reason in result.rejected:
         print(f"line {line}: {reason}")
     return 0
+
+
+async def _crm_sync(
+    settings: Settings, team: str, workspace: str | None, since: date | None
+) -> int:
+    pepptalk = await _real(settings)
+    try:
+        return await sync_team(pepptalk, team=team, workspace=workspace, since=since)
+    finally:
+        await pepptalk.close()
 
 
 @dataclass(frozen=True)
@@ -343,6 +360,8 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "metrics":
         return asyncio.run(_import_metrics(settings, args.file, args.team, args.workspace))
     check_settings(settings)
+    if args.command == "crm":
+        return asyncio.run(_crm_sync(settings, args.team, args.workspace, args.since))
     if args.command == "send":
         return asyncio.run(_send(settings, args.job, args.at))
     asyncio.run(_run(settings, demo=args.command == "demo"))
