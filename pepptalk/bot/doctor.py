@@ -14,8 +14,13 @@ from sqlalchemy.engine import Connection
 
 from pepptalk.bot.cipher import TokenCipher, UnreadableSecretError
 from pepptalk.bot.config import Settings
+from pepptalk.bot.crm.access import crm_parts
 from pepptalk.bot.operator import database_line, settings_problems, where
 from pepptalk.bot.teams.check import token_check
+from pepptalk.core.crm import CrmAccess, CrmError
+from pepptalk.handlers.crm_sync import read_secret
+from pepptalk.handlers.crm_told import crm_name
+from pepptalk.store.crm_models import CrmConnection
 from pepptalk.store.database import Database, alembic_config, create_engine
 
 # A check that hears nothing in this long has failed: doctor answers, it does not hang.
@@ -141,6 +146,44 @@ async def _teams(settings: Settings) -> Finding:
         )
 
 
+async def _crm(settings: Settings) -> list[Finding]:
+    """Every team's CRM connection, one line each: its key opens and the CRM accepts it."""
+    database = Database(create_engine(settings.async_database_url))
+    parts = crm_parts(settings)
+    found = []
+    try:
+        async with database.uow() as uow:
+            connections = [
+                (c, t)
+                for i in await uow.crm.all_ids()
+                if (c := await uow.crm.by_id(i)) and (t := await uow.teams.by_id(c.team_id))
+            ]
+        for connection, team in connections:
+            found.append(await _connection(parts.access, connection, team.name))
+    except Exception as error:  # noqa: BLE001 - the database line above says what is wrong
+        return [Finding("crm", False, f"cannot read the connections ({type(error).__name__})")]
+    finally:
+        await parts.close()
+        await database.close()
+    return found or [Finding("crm", True, "no team has connected a CRM")]
+
+
+async def _connection(access: CrmAccess, connection: CrmConnection, team: str) -> Finding:
+    name = crm_name(connection.kind)
+    source = access.sources.get(connection.kind)
+    if source is None:
+        return Finding(
+            f"crm {team}", False, f"{name} is connected but SALESFORCE_CLIENT_ID/SECRET are unset"
+        )
+    try:
+        account = await source.check(read_secret(access, connection))
+    except CrmError as error:
+        said = f"{name}: {error.problem.value}"
+        return Finding(f"crm {team}", False, f"{said} ({error.detail}): team connect again")
+    last = connection.synced_at.isoformat(timespec="minutes") if connection.synced_at else "never"
+    return Finding(f"crm {team}", True, f"{name} ({account}), last read {last}")
+
+
 async def _timed(part: str, check: Callable[[], Awaitable[list[Finding]]]) -> list[Finding]:
     try:
         return await asyncio.wait_for(check(), CHECK_SECONDS)
@@ -155,6 +198,9 @@ async def examine(settings: Settings) -> list[Finding]:
     found += await _timed("database", lambda: _database(settings))
     found += await _timed("slack", lambda: _one(_slack(settings)))
     found += await _timed("teams", lambda: _one(_teams(settings)))
+    # The connections live in the database: read them once it is there and up to date.
+    if all(f.ok for f in found if f.part in ("database", "migrations")):
+        found += await _timed("crm", lambda: _crm(settings))
     return found
 
 
