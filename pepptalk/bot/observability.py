@@ -47,6 +47,15 @@ class _Counts(Collector):
         for what, count in sorted(self.services.habits.failures.items()):
             failures.add_metric([what], count)
         yield failures
+        syncs = CounterMetricFamily(
+            "pepptalk_crm_syncs",
+            "CRM syncs by CRM and outcome (done, or what stopped it: revoked, scope, address, "
+            "down, limit)",
+            labels=["crm", "outcome"],
+        )
+        for (crm, outcome), count in sorted(self.services.policy.crm.outcomes.items()):
+            syncs.add_metric([crm, outcome], count)
+        yield syncs
         if self.backlog is not None:
             pending, oldest = self.backlog
             yield GaugeMetricFamily(

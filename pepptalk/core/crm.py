@@ -6,6 +6,7 @@ client. The runtime implements `CrmSource` once per CRM (HubSpot, Pipedrive, Sal
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -189,6 +190,8 @@ class CrmAccess:
     sources: Mapping[CrmKind, CrmSource] = field(default_factory=dict)
     sealer: Sealer | None = None
     salesforce_start_url: str | None = None
+    # Syncs since start by (CRM, outcome: "done" or the problem), for /metrics.
+    outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")

@@ -197,12 +197,14 @@ class _Run:
             await self._read(source, secret, team, matching, goals, progress, report, on_page)
         except CrmError as error:
             report.problem = error
+            self.crm.outcomes[(kind.value, error.problem.value)] += 1
             async with self.database.uow() as uow:
                 connection = await uow.crm.by_id(self.connection_id)
                 if connection is not None:
                     connection.lease_until = None
                     await note_problem(uow=uow, connection=connection, error=error, now=self.now)
             return report
+        self.crm.outcomes[(kind.value, "done")] += 1
         async with self.database.uow() as uow:
             connection = await uow.crm.by_id(self.connection_id)
             if connection is not None:

@@ -11,11 +11,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
+from prometheus_client import generate_latest
 from sqlalchemy import func, select
 
 from pepptalk.bot.cipher import TokenCipher
 from pepptalk.bot.crm.access import CipherSealer
 from pepptalk.bot.crm.pipedrive import PipedriveSource
+from pepptalk.bot.observability import Observability
 from pepptalk.core.crm import CrmAccess, CrmKind, RecordKind
 from pepptalk.core.i18n import copy_for
 from pepptalk.core.privacy import Policy
@@ -206,6 +208,8 @@ async def test_a_revoked_token_mid_sync_is_told_to_the_leader_once(crm: Crm) -> 
     assert len(team.chat.to("ULEAD")) == 1
     assert "no longer accepts" in await team.say("ULEAD", "team connection")
     assert await count(team.database) == 0
+    scraped = generate_latest(Observability(team.services).registry).decode()
+    assert 'pepptalk_crm_syncs_total{crm="pipedrive",outcome="revoked"} 2.0' in scraped
 
 
 async def test_a_storm_of_429s_is_waited_out_and_nothing_is_lost(crm: Crm) -> None:
