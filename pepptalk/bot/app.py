@@ -156,7 +156,9 @@ async def create_app(
 async def create_playground(settings: Settings, *, real_clock: Clock = system_clock) -> Pepptalk:
     """Build the local playground: its own database (seeded once), an inbox, a movable clock."""
     database = await open_database(async_database_url(settings.playground_database_url))
-    playground = await open_playground(database, real_clock=real_clock, policy=settings.policy)
+    playground = await open_playground(
+        database, real_clock=real_clock, policy=settings.policy, keys=settings.encryption_keys
+    )
     return Pepptalk(
         settings=settings,
         database=database,

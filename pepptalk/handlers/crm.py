@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from pepptalk.core.calendar import member_zone, moment, zone
 from pepptalk.core.crm import (
@@ -94,7 +95,10 @@ async def connect(*, turn: TeamTurn, line: CommandLine) -> Reply:
             )
         )
         said = copy("crm.salesforce_how")
-        link = Link(f"{crm.salesforce_start_url}?state={state}", copy("crm.salesforce_button"))
+        link = Link(
+            f"{crm.salesforce_start_url}?{urlencode({'state': state})}",
+            copy("crm.salesforce_button"),
+        )
         return Reply(
             message=Message(
                 summary=said, blocks=(Paragraph(said), link, Note(copy("crm.kept_sealed")))

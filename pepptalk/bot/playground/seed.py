@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from pepptalk.bot.playground.seed_meeting import MEETING, numbers, topics_and_action
 from pepptalk.core.calendar import is_workday, moment, zone
+from pepptalk.core.crm import CrmAccess, CrmKind, CrmSecret
 from pepptalk.core.kinds import (
     Cadence,
     DeliveryKind,
@@ -20,13 +22,22 @@ from pepptalk.core.kinds import (
     Role,
 )
 from pepptalk.core.ports import UserProfile
+from pepptalk.handlers.crm_figures import match_owners
 from pepptalk.store.database import Database
 from pepptalk.store.models import Checkin, Delivery, Feedback, Member, Team, Win
+from pepptalk.store.uow import UnitOfWork
 
 WORKSPACE = "TPLAYGROUND"
 PLATFORM = Platform.PLAYGROUND
 TEAM_NAME = "Oslo Inside Sales"
 HISTORY_WEEKS = 8
+# The team was made this long before the seed's day, which is how that day is found again.
+CREATED_BEFORE = timedelta(weeks=HISTORY_WEEKS + 1)
+# A reserved domain: the cast's addresses reach no one.
+MAIL_DOMAIN = "oslo-sales.example"
+_ASCII = str.maketrans({"ø": "o", "å": "a", "æ": "ae"})
+# The demo team's HubSpot key: the demo CRM takes any token, so this one opens nothing.
+DEMO_TOKEN = "demo-hubspot-token"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,11 @@ class Person:
     wish: Cadence | None = None
     # Days since the leader last had a feedback talk with them, as the demo opens.
     last_talk_days_ago: int = 3
+
+    @property
+    def email(self) -> str:
+        """Their work e-mail, at the demo company's made-up domain."""
+        return f"{self.name.lower().translate(_ASCII).replace(' ', '.')}@{MAIL_DOMAIN}"
 
 
 LEADER_PERSON = Person("UINGRID", "Ingrid Solberg", "Europe/Oslo")
@@ -107,7 +123,21 @@ GOOD_NOTES = (
 
 def directory() -> dict[str, UserProfile]:
     """The demo cast as the playground's user directory."""
-    return {p.user_id: UserProfile(p.user_id, p.name, p.timezone) for p in CAST}
+    return {p.user_id: UserProfile(p.user_id, p.name, p.timezone, email=p.email) for p in CAST}
+
+
+async def demo_team(uow: UnitOfWork) -> Team | None:
+    """The seeded team (the first in the playground's workspace), if it is there."""
+    return (
+        await uow.session.scalars(
+            select(Team).where(Team.workspace_id == WORKSPACE).order_by(Team.id)
+        )
+    ).first()
+
+
+def seeded_on(team: Team) -> date:
+    """The day the demo team was seeded: its history runs up to the day before."""
+    return team.created_at.astimezone(UTC).date() + CREATED_BEFORE
 
 
 def _mood(person: Person, weeks_ago: int, rng: random.Random) -> Mood:
@@ -118,14 +148,17 @@ def _mood(person: Person, weeks_ago: int, rng: random.Random) -> Mood:
     return Mood(max(1, min(5, round(person.usual_mood - dip + rng.gauss(0, 0.7)))))
 
 
-async def seed_demo(database: Database, *, today: date) -> bool:
-    """Create the demo team and its history once; False when it was already there."""
+async def seed_demo(
+    database: Database, *, today: date, now: datetime | None = None, crm: CrmAccess | None = None
+) -> bool:
+    """Create the demo team and its history once, connected to the demo CRM when `crm` can
+    seal its key; False when it was already there."""
     async with database.uow() as uow:
         session = uow.session
         existing = await session.scalar(select(Team).where(Team.workspace_id == WORKSPACE))
         if existing is not None:
             return False
-        created = datetime.combine(today - timedelta(weeks=HISTORY_WEEKS + 1), time(9), tzinfo=UTC)
+        created = datetime.combine(today - CREATED_BEFORE, time(9), tzinfo=UTC)
         team = Team(
             workspace_id=WORKSPACE,
             platform=PLATFORM,
@@ -147,6 +180,7 @@ async def seed_demo(database: Database, *, today: date) -> bool:
                 role=Role.LEADER if p is LEADER_PERSON else Role.SELLER,
                 display_name=p.name,
                 timezone=p.timezone,
+                email=p.email,
                 paused=False,
                 joined_at=created,
                 cadence=p.cadence,
@@ -159,9 +193,45 @@ async def seed_demo(database: Database, *, today: date) -> bool:
         await session.flush()
         session.add_all(_history(team, members, today))
         session.add_all(_talks_and_wins(team, members, today))
-        session.add_all(numbers(team, members, today, HISTORY_WEEKS))
+        figures = numbers(team, members, today, HISTORY_WEEKS)
+        session.add_all(figures)
         session.add_all(topics_and_action(team, members, members[LEADER_PERSON.user_id], today))
+        if crm is not None:
+            at = now or datetime.combine(today, time(), tzinfo=UTC)
+            await _connect_crm(uow, crm, team, members, len(figures), at)
     return True
+
+
+async def _connect_crm(
+    uow: UnitOfWork,
+    crm: CrmAccess,
+    team: Team,
+    members: dict[str, Member],
+    figures: int,
+    now: datetime,
+) -> None:
+    """The demo team's HubSpot, as if its first 8 weeks had just been read: `team connection`
+    reads sensibly at once, and the nightly sync goes on from yesterday."""
+    source = crm.sources.get(CrmKind.HUBSPOT)
+    if crm.sealer is None or source is None:
+        return
+    secret = CrmSecret({"token": DEMO_TOKEN})
+    account = await source.check(secret)
+    sellers = [m for m in members.values() if m.role is Role.SELLER]
+    matching = match_owners(sellers, await source.owners(secret))
+    connection = await uow.crm.connect(
+        workspace_id=WORKSPACE,
+        team_id=team.id,
+        kind=CrmKind.HUBSPOT,
+        secret=crm.sealer.seal(json.dumps(secret.values)),
+        account=account,
+        member_id=members[LEADER_PERSON.user_id].id,
+        now=now,
+    )
+    connection.synced_at = connection.tried_at = now
+    connection.synced_through = now.astimezone(zone(team.timezone)).date() - timedelta(days=1)
+    connection.figures = figures
+    connection.unmatched = json.dumps([m.id for m in matching.unmatched])
 
 
 def _talks_and_wins(team: Team, members: dict[str, Member], today: date) -> list[Feedback | Win]:

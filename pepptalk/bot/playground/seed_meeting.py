@@ -29,9 +29,23 @@ TOPICS = (
 ACTION = ("UANNA", "Share the demo script that booked three meetings", 8)
 
 
+def day_figures(team: Team, user_id: str, day: date, seeded_on: date) -> tuple[int, int, float]:
+    """A seller's calls, meetings booked and sales on `day`, the same whenever they are asked
+    for: the seed writes them and the demo CRM hands them out as records."""
+    if not is_workday(team, day):
+        return 0, 0, 0.0
+    # Seeded by seller and day, not drawn in sequence, so any one day can be asked for alone.
+    rng = random.Random(f"{user_id}:{day.isoformat()}")  # noqa: S311 - demo data
+    days_ago = (seeded_on - day).days
+    share = LAST_WEEK.get(user_id, USUAL_WEEK) if 1 <= days_ago <= 7 else (1.0, 1.0, 1.0)
+    calls = round(CALLS_GOAL * share[0] * rng.uniform(0.85, 1.1))
+    meetings = round(3 * share[1] * rng.uniform(0.6, 1.4))
+    sales = round(SALES_GOAL * share[2] * rng.uniform(0.7, 1.3), -2)
+    return calls, meetings, float(sales)
+
+
 def numbers(team: Team, members: dict[str, Member], today: date, weeks: int) -> list[Metric]:
     """Daily calls, meetings booked and sales per seller, as a CRM export would send them."""
-    rng = random.Random(11)  # noqa: S311 - demo data, the same every time
     rows: list[Metric] = []
     sellers = [m for m in members.values() if m.role is Role.SELLER]
     for offset in range(1, weeks * 7 + 1):
@@ -39,11 +53,11 @@ def numbers(team: Team, members: dict[str, Member], today: date, weeks: int) -> 
         if not is_workday(team, day):
             continue
         for member in sellers:
-            share = LAST_WEEK.get(member.user_id, USUAL_WEEK) if offset <= 7 else (1, 1, 1)
+            calls, meetings, sales = day_figures(team, member.user_id, day, today)
             figures = (
-                ("calls", round(CALLS_GOAL * share[0] * rng.uniform(0.85, 1.1)), CALLS_GOAL),
-                ("meetings", round(3 * share[1] * rng.uniform(0.6, 1.4)), None),
-                ("sales", round(SALES_GOAL * share[2] * rng.uniform(0.7, 1.3), -2), SALES_GOAL),
+                ("calls", calls, CALLS_GOAL),
+                ("meetings", meetings, None),
+                ("sales", sales, SALES_GOAL),
             )
             rows += [
                 Metric(

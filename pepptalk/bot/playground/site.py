@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from pepptalk.bot.playground.chat import PlaygroundChat
 from pepptalk.bot.playground.clock import PlaygroundClock
+from pepptalk.bot.playground.demo_crm import demo_access
 from pepptalk.bot.playground.inbox import Inbox, OpenForm
 from pepptalk.bot.playground.seed import CAST, PLATFORM, TEAM_NAME, WORKSPACE, directory, seed_demo
 from pepptalk.bot.playground.seed import Person as CastMember
@@ -106,19 +108,30 @@ class Playground:
         self.clock.offset = timedelta()
         self.flashes.clear()
         await self.state.put_setting(_TOKEN, self.token)
-        await seed_demo(self.services.database, today=self.clock.local().date())
+        await seed_demo(
+            self.services.database,
+            today=self.clock.local().date(),
+            now=self.clock(),
+            crm=self.services.policy.crm,
+        )
         await self.inbox.load()
 
 
 async def open_playground(
-    database: Database, *, real_clock: Clock, policy: Policy = DEFAULT_POLICY
+    database: Database,
+    *,
+    real_clock: Clock,
+    policy: Policy = DEFAULT_POLICY,
+    keys: Sequence[str] = (),
 ) -> Playground:
     """The playground on its own (migrated) database: seeded once, its clock and threads read
-    back from where the last run left them."""
+    back from where the last run left them, its CRMs the demo CRM (sealed with `keys`, the
+    operator's PEPPTALK_ENCRYPTION_KEY, when set)."""
     state = PlaygroundState(database.engine)
     await state.create()
     clock = PlaygroundClock(zone(DEMO_ZONE), real_clock, await state.clock_offset())
-    await seed_demo(database, today=clock.local().date())
+    policy = replace(policy, crm=demo_access(database, clock, keys))
+    await seed_demo(database, today=clock.local().date(), now=clock(), crm=policy.crm)
     inbox = Inbox(state)
     await inbox.load()
     # The page's token is kept too, so a page that was open across a restart still works.

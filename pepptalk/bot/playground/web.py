@@ -206,7 +206,9 @@ async def handle_form(request: web.Request) -> web.Response:
         raise _back(me, form)
     inbox.forms.pop(me, None)
     await playground.show(me, reply, source=open_form.source_id)
-    await _deliver(playground)
+    # A CRM just connected through its form shows its first weeks at once, not at the next
+    # minute's tick (with nothing due this only looks). The job sends the outbox after.
+    await run_job(playground.services, "crm")
     source = open_form.source_id
     raise _back(me, form, f"m{source}" if reply.replace and source is not None else "latest")
 
@@ -243,6 +245,9 @@ async def handle_clock(request: web.Request) -> web.Response:
 async def _run_at(playground: Playground, me: str, moment: datetime) -> None:
     """Move the clock to `moment` and let the schedule run there."""
     await playground.move_clock(moment)
+    # The CRM sync runs in the night, before the morning: awaited here, not beside the tick, so
+    # its figures are in place when the page comes back (the tick's own run then finds it done).
+    await run_job(playground.services, "crm")
     # Check-ins first, so the rest of the team can answer before a summary is drawn up.
     await run_job(playground.services, "checkins")
     await answer_checkins(playground.services, playground.inbox, playing=me)

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from pepptalk.bot.crm.http import Sleep
-from pepptalk.bot.crm.pipedrive import PipedriveSource, company_domain
+from pepptalk.bot.crm.pipedrive import PipedriveSource
 from pepptalk.core.crm import (
     CrmError,
     CrmGoal,
@@ -20,6 +20,7 @@ from pepptalk.core.crm import (
     CrmSecret,
     GoalPeriod,
     RecordKind,
+    company_domain,
 )
 from tests.fakes.crm_book import CrmBook, busy_book
 from tests.fakes.pipedrive_api import FakePipedrive, next_id
