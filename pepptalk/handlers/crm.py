@@ -21,6 +21,7 @@ from pepptalk.core.crm import (
     CrmOwner,
     CrmProblem,
     CrmSecret,
+    RecordKind,
     company_domain,
 )
 from pepptalk.core.i18n import copy_for
@@ -146,6 +147,12 @@ async def submit_connect(*, turn: TeamTurn, target: CrmKind, values: FormValues)
     try:
         account = await source.check(secret)
         owners = await source.owners(secret)
+        # One page of each stream, so a token short of a scope is refused now, while the
+        # leader is at the form, rather than in tonight's sync.
+        for kind in RecordKind:
+            await source.page(
+                secret, kind=kind, since=turn.now - timedelta(days=1), until=turn.now, cursor=None
+            )
     except CrmError as error:
         field = "domain" if error.problem is CrmProblem.ADDRESS else "token"
         said = copy(f"crm.refused_{error.problem.value}", crm=crm_name(target), detail=error.detail)

@@ -15,6 +15,7 @@ from pepptalk.bot.teams.adapter import create_adapter
 from pepptalk.bot.teams.bot import PepptalkTeamsBot
 from pepptalk.bot.teams.chat import TeamsChat
 from pepptalk.bot.teams.references import PLATFORM
+from pepptalk.core.privacy import DEFAULT_POLICY, Policy
 from pepptalk.handlers.registry import REGISTRY
 from pepptalk.store.database import Database
 from tests.bot.teams.cards import card_problems
@@ -23,7 +24,13 @@ from tests.fakes.clock import FakeClock
 
 
 class Turns:
-    def __init__(self, database: Database, chat: FakeChat, clock: FakeClock) -> None:
+    def __init__(
+        self,
+        database: Database,
+        chat: FakeChat,
+        clock: FakeClock,
+        policy: Policy = DEFAULT_POLICY,
+    ) -> None:
         self.database = database
         self.adapter = TestAdapter()
         # The directory is Teams' own (what Pepptalk has seen); sends are not part of these turns.
@@ -31,7 +38,7 @@ class Turns:
         teams_chat = TeamsChat(create_adapter(settings), database, "", clock)
         chats = PlatformChats({PLATFORM: teams_chat})
         self.bot = PepptalkTeamsBot(
-            Services(database=database, chat=chats, registry=REGISTRY, clock=clock)
+            Services(database=database, chat=chats, registry=REGISTRY, clock=clock, policy=policy)
         )
 
     async def send(self, activity: Activity) -> list[dict[str, Any]]:
