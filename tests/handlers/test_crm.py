@@ -247,3 +247,31 @@ async def test_what_cannot_be_done_is_said_plainly(crm: Crm, database: Database)
     await connect(team)
     assert "forgotten" in await team.say("ULEAD", "team disconnect pipedrive")
     assert "No CRM is connected" in await team.say("ULEAD", "team connection")
+
+
+async def test_a_backfill_cut_short_by_the_daily_limit_goes_on_where_it_stopped(crm: Crm) -> None:
+    team = crm.team
+    await connect(team)
+    crm.fake.daily_limit("acme", 12)
+    await team.run("crm")
+    async with team.database.uow() as uow:
+        connection = await uow.crm.of_team(1)
+        assert connection is not None and connection.progress is not None
+        stopped_at = connection.synced_through
+    assert stopped_at is not None and stopped_at < TODAY
+    shown = await team.say("ULEAD", "team connection")
+    assert "Reading is under way" in shown
+    # A limit is not news the leader needs on the first night.
+    assert team.chat.to("ULEAD") == []
+
+    crm.fake.daily_limit("acme", 10_000)
+    asked = len(crm.fake.asked)
+    await team.run("crm", at=MONDAY + timedelta(minutes=30))
+    assert len(crm.fake.asked) == asked, "tried again before the hour was out"
+    await team.run("crm", at=MONDAY + timedelta(hours=1, minutes=1))
+    # Only what was left is read: no week before the stop is asked for again.
+    again = [a for a in crm.fake.asked[asked:] if "activities" in a.path]
+    assert all(a.params.get("start_date", "") >= stopped_at.isoformat() for a in again), again
+    assert await count(team.database) == 2 * 4 * (8 * 7 + 1)
+    assert (await figures(team.database, "calls", LAST_WEEK))["Anna Berg"] == 3
+    assert "Last read" in await team.say("ULEAD", "team connection")
