@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
@@ -48,7 +49,12 @@ class Pepptalk:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def close(self) -> None:
-        """Release connections."""
+        """Stop the work under way beside the tick (a sync resumes from its last page next
+        time), then release connections."""
+        working = [task for task in self.services.working.values() if not task.done()]
+        for task in working:
+            task.cancel()
+        await asyncio.gather(*working, return_exceptions=True)
         for closer in self.closers:
             await closer()
         await self.database.close()

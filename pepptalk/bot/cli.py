@@ -271,11 +271,6 @@ async def _tick_ended(pepptalk: Pepptalk) -> None:
         log.warning(
             "the outbox did not stop within %d s; its leases lapse on their own", STOP_WITHIN
         )
-    # A sync cut short here resumes from the last page it kept, on the next start.
-    working = [task for task in pepptalk.services.working.values() if not task.done()]
-    for task in working:
-        task.cancel()
-    await asyncio.gather(*working, return_exceptions=True)
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:
