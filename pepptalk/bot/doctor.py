@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -12,15 +12,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Connection
 
+from pepptalk.bot.chats import PlatformChats
 from pepptalk.bot.cipher import TokenCipher, UnreadableSecretError
 from pepptalk.bot.config import Settings
 from pepptalk.bot.crm.access import crm_parts
 from pepptalk.bot.operator import database_line, settings_problems, where
+from pepptalk.bot.services import system_clock
 from pepptalk.bot.teams.check import token_check
-from pepptalk.core.crm import CrmAccess, CrmError
-from pepptalk.handlers.crm_sync import read_secret
-from pepptalk.handlers.crm_told import crm_name
-from pepptalk.store.crm_models import CrmConnection
+from pepptalk.handlers.registry import REGISTRY
+from pepptalk.handlers.service import Habits
 from pepptalk.store.database import Database, alembic_config, create_engine
 
 # A check that hears nothing in this long has failed: doctor answers, it does not hang.
@@ -150,38 +150,22 @@ async def _crm(settings: Settings) -> list[Finding]:
     """Every team's CRM connection, one line each: its key opens and the CRM accepts it."""
     database = Database(create_engine(settings.async_database_url))
     parts = crm_parts(settings)
-    found = []
+    habits = Habits(
+        registry=REGISTRY,
+        database=database,
+        chat=PlatformChats({}),
+        clock=system_clock,
+        policy=replace(settings.policy, crm=parts.access),
+    )
     try:
-        async with database.uow() as uow:
-            connections = [
-                (c, t)
-                for i in await uow.crm.all_ids()
-                if (c := await uow.crm.by_id(i)) and (t := await uow.teams.by_id(c.team_id))
-            ]
-        for connection, team in connections:
-            found.append(await _connection(parts.access, connection, team.name))
+        checks = await habits.check_crm()
     except Exception as error:  # noqa: BLE001 - the database line above says what is wrong
         return [Finding("crm", False, f"cannot read the connections ({type(error).__name__})")]
     finally:
         await parts.close()
         await database.close()
+    found = [Finding(f"crm {check.team}", check.ok, check.text) for check in checks]
     return found or [Finding("crm", True, "no team has connected a CRM")]
-
-
-async def _connection(access: CrmAccess, connection: CrmConnection, team: str) -> Finding:
-    name = crm_name(connection.kind)
-    source = access.sources.get(connection.kind)
-    if source is None:
-        return Finding(
-            f"crm {team}", False, f"{name} is connected but SALESFORCE_CLIENT_ID/SECRET are unset"
-        )
-    try:
-        account = await source.check(read_secret(access, connection))
-    except CrmError as error:
-        said = f"{name}: {error.problem.value}"
-        return Finding(f"crm {team}", False, f"{said} ({error.detail}): team connect again")
-    last = connection.synced_at.isoformat(timespec="minutes") if connection.synced_at else "never"
-    return Finding(f"crm {team}", True, f"{name} ({account}), last read {last}")
 
 
 async def _timed(part: str, check: Callable[[], Awaitable[list[Finding]]]) -> list[Finding]:

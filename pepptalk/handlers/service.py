@@ -10,14 +10,23 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 
+from pepptalk.core.crm import CrmKind, CrmOwner, CrmSecret
 from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.kinds import Role
 from pepptalk.core.messages import Message, Reply, text_reply
 from pepptalk.core.ports import Actor, Chat, Press, Submission, UserProfile
 from pepptalk.core.privacy import DEFAULT_POLICY, Policy
+from pepptalk.handlers.crm_operator import ConnectionCheck as ConnectionCheck
+from pepptalk.handlers.crm_operator import (
+    check_connections,
+    connect_signed_in,
+    sync_named_team,
+)
+from pepptalk.handlers.crm_sync import OnPage
+from pepptalk.handlers.crm_sync import SyncReport as SyncReport
 from pepptalk.handlers.grammar import COMMAND_MAX, CommandLine, tokens
 from pepptalk.handlers.habit import Abandon, OpenCommand, Registry, TeamCommand, TeamTurn, Turn
 from pepptalk.handlers.metrics import (
@@ -128,6 +137,47 @@ class Habits:
             return await import_for_team(
                 uow=uow, team_name=team, workspace_id=workspace_id, rows=rows, now=self.clock()
             )
+
+    async def sync_crm(
+        self, *, team: str, workspace_id: str | None, since: date | None, on_page: OnPage | None
+    ) -> SyncReport | str:
+        """`pepptalk crm sync`: read a named team's CRM now (what is wrong, as text, instead)."""
+        return await sync_named_team(
+            database=self.database,
+            crm=self.policy.crm,
+            team=team,
+            workspace_id=workspace_id,
+            now=self.clock(),
+            since=since,
+            on_page=on_page,
+        )
+
+    async def check_crm(self) -> list[ConnectionCheck]:
+        """`pepptalk doctor`: every team's CRM connection, checked against its CRM."""
+        return await check_connections(database=self.database, crm=self.policy.crm)
+
+    async def connect_signed_in(
+        self,
+        *,
+        team_id: int,
+        member_id: int,
+        kind: CrmKind,
+        secret: CrmSecret,
+        account: str,
+        owners: list[CrmOwner],
+    ) -> Message | None:
+        """A leader back from signing in to their CRM: keep the connection, say what was found."""
+        return await connect_signed_in(
+            database=self.database,
+            crm=self.policy.crm,
+            team_id=team_id,
+            member_id=member_id,
+            kind=kind,
+            secret=secret,
+            account=account,
+            owners=owners,
+            now=self.clock(),
+        )
 
     async def import_metrics_file(self, actor: Actor, text: str) -> Reply:
         """A CSV file a leader dropped into the chat with Pepptalk."""

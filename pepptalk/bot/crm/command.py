@@ -8,7 +8,7 @@ from datetime import date
 from typing import TextIO
 
 from pepptalk.bot.app import Pepptalk
-from pepptalk.handlers.crm_sync import SyncReport, sync_connection
+from pepptalk.handlers.service import SyncReport
 
 
 def progress_line(report: SyncReport) -> str:
@@ -45,29 +45,14 @@ async def sync_team(
 ) -> int:
     """Read a named team's CRM now; 0 when it was read to the end, 1 when the CRM failed,
     2 when there is no such team or it has no CRM connected."""
-    services = pepptalk.services
-    async with services.database.uow() as uow:
-        teams = await uow.teams.named_in(workspace, team)
-        connection = await uow.crm.of_team(teams[0].id) if len(teams) == 1 else None
-    if len(teams) != 1:
-        many = "several teams are" if teams else "no team is"
-        print(
-            f"pepptalk: {many} named {team!r}; name it exactly (and --workspace)", file=sys.stderr
-        )
-        return 2
-    if connection is None:
-        print(f"pepptalk: {team} has no CRM connected (team connect in the chat)", file=sys.stderr)
-        return 2
     progress = Progress(sys.stdout)
-    report = await sync_connection(
-        database=services.database,
-        crm=services.policy.crm,
-        connection_id=connection.id,
-        now=services.clock(),
-        since=since,
-        on_page=progress,
+    report = await pepptalk.services.habits.sync_crm(
+        team=team, workspace_id=workspace, since=since, on_page=progress
     )
     progress.end()
+    if isinstance(report, str):
+        print(f"pepptalk: {report}", file=sys.stderr)
+        return 2
     if report.busy:
         print(f"{team}: another Pepptalk is reading this CRM right now; try again later")
         return 1

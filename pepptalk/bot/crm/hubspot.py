@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from pepptalk.bot.crm.http import Answer, CrmHttp, Sleep
+from pepptalk.bot.crm.hubspot_goals import GOAL_PROPERTIES, goal_from, hubspot_time
 from pepptalk.core.crm import (
     CrmError,
     CrmGoal,
@@ -33,7 +34,6 @@ from pepptalk.core.crm import (
     CrmRecord,
     CrmSecret,
     CrmUsage,
-    GoalPeriod,
     RecordKind,
 )
 
@@ -69,34 +69,6 @@ RECORD_SOURCES: Mapping[RecordKind, SearchSource] = {
     RecordKind.DEAL_WON: SearchSource("deals", "closedate", ("hs_is_closed_won", "true")),
 }
 
-# A goal target's name in Pepptalk's metric names, the first word found wins: HubSpot's goal
-# templates ("Calls made", "Meetings booked", "Deals won", "Revenue", "Sales quota") name what
-# they count, and an account's own goals are usually named after them. Revenue is looked for
-# first so a "Won deal revenue" goal is sales, not a count of deals.
-GOAL_METRICS: tuple[tuple[str, str], ...] = (
-    ("revenue", "sales"),
-    ("quota", "sales"),
-    ("call", "calls"),
-    ("meeting", "meetings"),
-    ("won", "deals"),
-)
-# A target's length in whole days, as Pepptalk's periods; quarters and years are left out.
-GOAL_DAYS: Mapping[int, GoalPeriod] = {
-    1: GoalPeriod.DAY,
-    7: GoalPeriod.WEEK,
-    28: GoalPeriod.MONTH,
-    29: GoalPeriod.MONTH,
-    30: GoalPeriod.MONTH,
-    31: GoalPeriod.MONTH,
-}
-GOAL_PROPERTIES = (
-    "hs_goal_name",
-    "hs_target_amount",
-    "hs_start_datetime",
-    "hs_end_datetime",
-    "hs_assignee_user_id",
-)
-
 # HubSpot's search pages hold up to 200; 100 keeps one slow page small.
 PAGE_SIZE = 100
 # The most results one search query gives: paging past it answers 400.
@@ -108,17 +80,6 @@ OWNERS_PAGE = 500
 def _ms(moment: datetime) -> int:
     """Epoch milliseconds of the first whole millisecond at or after `moment`."""
     return math.ceil(moment.timestamp() * 1000)
-
-
-def _at(value: Any) -> datetime | None:
-    """A HubSpot date property (ISO-8601, or epoch milliseconds) as an aware UTC datetime."""
-    if value is None or value == "":
-        return None
-    text = str(value)
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, UTC)
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _at_ms(moment: datetime) -> int:
@@ -297,7 +258,7 @@ class HubSpotSource:
         for row in body.get("results") or []:
             record_id = str(row.get("id"))
             properties = row.get("properties") or {}
-            at = _at(properties.get(source.date_property))
+            at = hubspot_time(properties.get(source.date_property))
             if at is None:
                 continue
             stamp = _at_ms(at)
@@ -366,7 +327,7 @@ class HubSpotSource:
         goals = []
         for row in rows:
             properties = row.get("properties") or {}
-            goal = _goal(properties, noon, owner_of)
+            goal = goal_from(properties, noon, owner_of)
             if goal is not None:
                 goals.append(goal)
         return goals
@@ -417,30 +378,3 @@ def _next_after(body: Mapping[str, Any]) -> str | None:
     following = (body.get("paging") or {}).get("next") or {}
     after = following.get("after")
     return str(after) if after not in (None, "") else None
-
-
-def _goal(
-    properties: Mapping[str, Any], noon: datetime, owner_of: Mapping[str, str]
-) -> CrmGoal | None:
-    """A goal target as a `CrmGoal`, when it is in force at `noon` and Pepptalk has its metric
-    and period."""
-    name = str(properties.get("hs_goal_name") or "").lower()
-    metric = next((metric for word, metric in GOAL_METRICS if word in name), None)
-    start = _at(properties.get("hs_start_datetime"))
-    end = _at(properties.get("hs_end_datetime"))
-    value = properties.get("hs_target_amount")
-    if metric is None or start is None or end is None or value in (None, ""):
-        return None
-    if not start <= noon < end:
-        return None
-    # An end is often the period's last millisecond: round to whole days.
-    period = GOAL_DAYS.get(round((end - start).total_seconds() / 86_400))
-    if period is None:
-        return None
-    user = properties.get("hs_assignee_user_id")
-    owner: str | None = None
-    if user not in (None, ""):
-        owner = owner_of.get(str(user))
-        if owner is None:
-            return None  # a user who owns no records: nothing to measure the goal against
-    return CrmGoal(owner_id=owner, metric=metric, period=period, value=float(value))

@@ -18,11 +18,9 @@ from aiohttp import web
 from pepptalk.bot.crm.access import CALLBACK_ROUTE, START_ROUTE, CrmParts
 from pepptalk.bot.crm.salesforce import SalesforceSource, challenge, new_verifier
 from pepptalk.bot.services import Services
-from pepptalk.core.crm import CrmError, CrmKind, CrmOwner, CrmSecret, Sealer
+from pepptalk.core.crm import CrmError, CrmKind, Sealer
 from pepptalk.core.i18n import Copy, copy_for
-from pepptalk.core.kinds import Role
-from pepptalk.core.messages import Message, Paragraph, plain
-from pepptalk.handlers.crm import store_connection
+from pepptalk.core.messages import Paragraph, plain
 
 log = logging.getLogger(__name__)
 
@@ -88,34 +86,17 @@ class SalesforceSignIn:
         except CrmError as error:
             log.info("Salesforce sign-in failed: %s", error)
             return _page(english, [english("crm.sign_in_failed", reason=error.detail)], status=400)
-        message = await self._keep(state, secret, account, owners)
+        message = await self.services.habits.connect_signed_in(
+            team_id=int(str(state["team"])),
+            member_id=int(str(state["member"])),
+            kind=CrmKind.SALESFORCE,
+            secret=secret,
+            account=account,
+            owners=owners,
+        )
         if message is None:
             return _page(english, [english("errors.leaders_only")], status=403)
         return _page(english, [plain(b.text) for b in message.blocks if isinstance(b, Paragraph)])
-
-    async def _keep(
-        self, state: dict[str, object], secret: CrmSecret, account: str, owners: list[CrmOwner]
-    ) -> Message | None:
-        """Store the connection for the team, if the person is still one of its leaders."""
-        async with self.services.database.uow() as uow:
-            team = await uow.teams.by_id(int(str(state["team"])))
-            members = await uow.teams.members(team.id) if team else []
-            leader = next(
-                (m for m in members if m.id == state["member"] and m.role is Role.LEADER), None
-            )
-            if team is None or leader is None:
-                return None
-            return await store_connection(
-                uow=uow,
-                crm=self.services.policy.crm,
-                team=team,
-                leader=leader,
-                kind=CrmKind.SALESFORCE,
-                secret=secret,
-                account=account,
-                owners=owners,
-                now=self.services.clock(),
-            )
 
 
 def register(app: web.Application, services: Services, crm: CrmParts) -> None:
