@@ -12,8 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pepptalk.store.models import Metric
 from pepptalk.store.sql import upsert
 
-# Chunks keep each statement under SQLite's bound-parameter limit.
-UPSERT_CHUNK = 400
 # The week looked at and the four before it (the baseline when no goal was given).
 WEEKS = 5
 
@@ -71,17 +69,20 @@ class MetricRepository:
             }
             for row in rows
         ]
-        for start in range(0, len(values), UPSERT_CHUNK):
-            statement = upsert(self._session, Metric).values(values[start : start + UPSERT_CHUNK])
-            statement = statement.on_conflict_do_update(
-                index_elements=[Metric.team_id, Metric.member_id, Metric.metric, Metric.day],
-                set_={
-                    "value": statement.excluded.value,
-                    "goal": statement.excluded.goal,
-                    "updated_at": statement.excluded.updated_at,
-                },
-            )
-            await self._session.execute(statement)
+        if not values:
+            return 0
+        # One statement run for many rows: compiled once and cached, and sent in batches the
+        # driver's parameter limit allows (SQLAlchemy's "insertmanyvalues").
+        statement = upsert(self._session, Metric)
+        statement = statement.on_conflict_do_update(
+            index_elements=[Metric.team_id, Metric.member_id, Metric.metric, Metric.day],
+            set_={
+                "value": statement.excluded.value,
+                "goal": statement.excluded.goal,
+                "updated_at": statement.excluded.updated_at,
+            },
+        )
+        await self._session.execute(statement, values)
         return len(values)
 
     async def weeks(self, *, team_id: int, last: date) -> dict[tuple[int, str], Weeks]:
