@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -18,7 +19,7 @@ from pepptalk.bot.cipher import TokenCipher
 from pepptalk.bot.crm.access import CipherSealer
 from pepptalk.bot.crm.pipedrive import PipedriveSource
 from pepptalk.bot.observability import Observability
-from pepptalk.core.crm import CrmAccess, CrmKind, RecordKind
+from pepptalk.core.crm import CrmAccess, CrmKind, CrmPage, RecordKind
 from pepptalk.core.i18n import copy_for
 from pepptalk.core.privacy import Policy
 from pepptalk.handlers.crm import CONNECT_FORM
@@ -275,3 +276,33 @@ async def test_a_backfill_cut_short_by_the_daily_limit_goes_on_where_it_stopped(
     assert await count(team.database) == 2 * 4 * (8 * 7 + 1)
     assert (await figures(team.database, "calls", LAST_WEEK))["Anna Berg"] == 3
     assert "Last read" in await team.say("ULEAD", "team connection")
+
+
+async def test_a_token_revoked_mid_sync_keeps_what_was_read_and_says_so(crm: Crm) -> None:
+    team = crm.team
+    await connect(team)
+    source = team.services.policy.crm.sources[CrmKind.PIPEDRIVE]
+    read = source.page
+    pages = 0
+
+    async def revoked_after_a_while(*args: Any, **kwargs: Any) -> CrmPage:
+        # The leader deletes the token in Pipedrive while the backfill is under way.
+        nonlocal pages
+        pages += 1
+        if pages == 8:
+            crm.fake.revoke(TOKEN)
+        return await read(*args, **kwargs)
+
+    source.page = revoked_after_a_while  # type: ignore[method-assign]
+    await team.run("crm")
+    [told] = team.chat.to("ULEAD")
+    assert "no longer accepts Pepptalk's key" in told.text()
+    # The weeks read before stay, whole; the week under way was not written half.
+    async with team.database.uow() as uow:
+        connection = await uow.crm.of_team(1)
+        assert connection is not None and connection.synced_through is not None
+        through = connection.synced_through
+    stored = await count(team.database)
+    first = TODAY - timedelta(weeks=8)
+    assert stored == 2 * 4 * ((through - first).days + 1) > 0
+    assert TOKEN not in told.text()
