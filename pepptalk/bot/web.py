@@ -53,8 +53,9 @@ async def no_server_errors(
         return await handler(request)
     except web.HTTPException:
         raise
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
-        log.warning("bad request to %s: %r", request.path, error)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError) as error:
+        # A RecursionError here is a body nested deeper than a parser goes: the sender's doing.
+        log.warning("bad request to %s: %s", request.path, type(error).__name__)
         return web.json_response({"ok": False, "error": "bad_request"}, status=400)
 
 

@@ -125,7 +125,7 @@ def read_body(body: bytes, content_type: str) -> list[RawRow] | Refused:
     ):
         try:
             return read_json(json.loads(text))
-        except ValueError:
+        except (ValueError, RecursionError):
             return Refused("metrics.not_json")
     if kind in ("text/csv", "text/plain", "application/csv", ""):
         return read_csv(text)

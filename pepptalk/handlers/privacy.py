@@ -152,6 +152,17 @@ def export_document(data: PersonData, *, turn: Turn) -> dict[str, Any]:
             }
             for a in data.actions
         ],
+        "actions_you_recorded": [
+            {
+                "team": team(a.team_id),
+                "number": a.number,
+                "text": a.text,
+                "owner": owner,
+                "created_at": _when(a.created_at),
+                "done_at": _when(a.done_at),
+            }
+            for a, owner in data.actions_recorded
+        ],
         "figures": [
             {
                 "team": team(f.team_id),

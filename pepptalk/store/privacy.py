@@ -64,6 +64,8 @@ class PersonData:
     feedback_about: list[Talk]
     feedback_given: list[Talk]
     actions: list[MeetingAction]
+    # Actions the person recorded at meetings, for whoever owns them (None: the owner left).
+    actions_recorded: list[tuple[MeetingAction, str | None]]
     metrics: list[Metric]
 
 
@@ -104,6 +106,12 @@ class PrivacyRepository:
             .where(Feedback.given_by.in_(ids))
             .order_by(Feedback.given_on, Feedback.id)
         )
+        recorded = await self._session.execute(
+            select(MeetingAction, other.display_name)
+            .outerjoin(other, other.id == MeetingAction.owner_id)
+            .where(MeetingAction.created_by.in_(ids))
+            .order_by(MeetingAction.created_at, MeetingAction.id)
+        )
         return PersonData(
             memberships=[(m, t) for m, t in memberships],
             checkins=await self._all(
@@ -124,6 +132,7 @@ class PrivacyRepository:
                 .where(MeetingAction.owner_id.in_(ids))
                 .order_by(MeetingAction.id)
             ),
+            actions_recorded=[(a, name) for a, name in recorded],
             metrics=await self._all(
                 select(Metric)
                 .where(Metric.member_id.in_(ids))

@@ -370,6 +370,7 @@ async def test_the_export_holds_a_sellers_whole_history_and_only_hers(team: Team
         "feedback_about_you",
         "feedback_you_logged",
         "actions",
+        "actions_you_recorded",
         "figures",
     ]
     assert anna["format"] == 1 and anna["person"]["user_id"] == "UANNA"
@@ -395,7 +396,13 @@ async def test_the_export_holds_a_sellers_whole_history_and_only_hers(team: Team
     for bjorns in ("Good weekend", "Closed Telenor", "CRM hygiene", "A great week"):
         assert bjorns not in everything
 
+    assert anna["actions_you_recorded"] == []
     kari = await exported(team, "ULEAD")
+    # What a leader wrote for others is in the leader's export too.
+    assert [(a["number"], a["text"], a["owner"]) for a in kari["actions_you_recorded"]] == [
+        (1, "Share the opener script", "Anna Berg"),
+        (2, "Book the CRM session", "Bjørn Lie"),
+    ]
     assert [(t["about"], t["kind"], t["note"]) for t in kari["feedback_you_logged"]] == [
         ("Anna Berg", "coaching", "Worked on openers"),
         ("Bjørn Lie", "praise", "A great week"),

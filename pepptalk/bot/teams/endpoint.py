@@ -30,7 +30,8 @@ def register(app: web.Application, teams: TeamsEndpoint) -> None:
             return web.json_response({"error": "expected application/json"}, status=400)
         try:
             body = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: nested deeper than the parser goes; not JSON we can take either.
             log.warning("Teams request refused: the body is not JSON")
             return web.json_response({"error": "bad_request"}, status=400)
         wrong = shapes.problem(body)
@@ -42,8 +43,8 @@ def register(app: web.Application, teams: TeamsEndpoint) -> None:
             response = await teams.adapter.process(request, teams.bot)
         except web.HTTPException:
             raise
-        except ValueError as error:
-            log.warning("unreadable Teams request: %r", error)
+        except (ValueError, RecursionError) as error:
+            log.warning("unreadable Teams request: %s", type(error).__name__)
             return web.json_response({"error": "bad_request"}, status=400)
         except Exception as error:  # noqa: BLE001 - past parsing, what is left is the token
             # The turn itself runs inside the adapter's error handler; what escapes is a token
