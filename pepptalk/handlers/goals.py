@@ -13,6 +13,7 @@ from pepptalk.core.messages import Message, Paragraph, Reply, text_reply
 from pepptalk.handlers.crm_figures import METRICS
 from pepptalk.handlers.grammar import CommandLine
 from pepptalk.handlers.habit import Habit, TeamCommand, TeamTurn
+from pepptalk.handlers.metrics import read_number
 from pepptalk.handlers.preread import metric_name
 
 # "60/day", "12 / week", "250 000/month", "60/dag", "12/uke", "250000/månad".
@@ -29,12 +30,8 @@ def read_goal(text: str) -> tuple[float, GoalPeriod] | None:
     found = _GOAL.match(text)
     if found is None:
         return None
-    digits = found.group(1).replace(" ", "").replace("\u00a0", "")
-    if digits.count(",") == 1 and "." not in digits:
-        digits = digits.replace(",", ".")
-    try:
-        value = float(digits)
-    except ValueError:
+    value = read_number(found.group(1))
+    if value is None:
         return None
     word = found.group(2).lower()
     period = next((p for p, words in PERIODS.items() if word in words), None)

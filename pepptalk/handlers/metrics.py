@@ -132,7 +132,8 @@ def read_body(body: bytes, content_type: str) -> list[RawRow] | Refused:
     return Refused("metrics.bad_type", {"type": kind[:40]})
 
 
-def _number(text: str) -> float | None:
+def read_number(text: str) -> float | None:
+    """A number as people write it: `.` or `,` as decimal mark, spaces between thousands."""
     cleaned = text.replace("\u00a0", "").replace(" ", "")
     if cleaned.count(",") == 1 and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
@@ -186,14 +187,14 @@ def check_rows(
         if not _METRIC_NAME.match(metric):
             rejected.append((row.line, copy("metrics.bad_metric", value=metric[:40])))
             continue
-        value = _number(fields.get("value", ""))
+        value = read_number(fields.get("value", ""))
         if value is None:
             rejected.append(
                 (row.line, copy("metrics.bad_number", value=fields.get("value", "")[:40]))
             )
             continue
         goal_text = fields.get("goal", "")
-        goal = _number(goal_text) if goal_text else None
+        goal = read_number(goal_text) if goal_text else None
         if goal_text and goal is None:
             rejected.append((row.line, copy("metrics.bad_number", value=goal_text[:40])))
             continue
