@@ -47,6 +47,12 @@ def _inline(text: Text) -> str:
     )
 
 
+def field_name(name: str) -> str:
+    """The name a form's input is posted under: apart from the page's own fields (`token`,
+    `as`, `view`...), so a form may ask for a `token` of its own."""
+    return f"f-{name}"
+
+
 def hidden(**values: object) -> str:
     """Hidden inputs carrying context back with a form."""
     return "".join(
@@ -122,7 +128,7 @@ def render_message_html(message: Message, *, context: dict[str, object], live: b
 
 
 def _field_html(field: FormInput, open_form: OpenForm, *, first: bool) -> str:
-    name = escape(field.name)
+    name = escape(field_name(field.name))
     # The dialog opens with the cursor in its first field.
     described = " autofocus" if first else ""
     error = open_form.errors.get(field.name)
@@ -133,14 +139,14 @@ def _field_html(field: FormInput, open_form: OpenForm, *, first: bool) -> str:
             value = escape(str(open_form.values.get(field.name, field.initial)))
             hint = escape(field.placeholder)
             tag = (
-                f'<textarea id="f-{name}" name="{name}" rows="4"'
+                f'<textarea id="{name}" name="{name}" rows="4"'
                 f' maxlength="{field.max_length * 2}" placeholder="{hint}"'
                 f"{described}>{value}</textarea>"
                 if field.multiline
-                else f'<input id="f-{name}" name="{name}" value="{value}" placeholder="{hint}"'
+                else f'<input id="{name}" name="{name}" value="{value}" placeholder="{hint}"'
                 f"{described}>"
             )
-            return f'<label for="f-{name}">{escape(field.label)}</label>{tag}{error_html}'
+            return f'<label for="{name}">{escape(field.label)}</label>{tag}{error_html}'
         case Choice():
             chosen = str(open_form.values.get(field.name, field.initial))
             # Nothing is chosen for the person: an empty first option until they pick.
@@ -150,8 +156,8 @@ def _field_html(field: FormInput, open_form: OpenForm, *, first: bool) -> str:
                 for value, label in field.options
             )
             return (
-                f'<label for="f-{name}">{escape(field.label)}</label>'
-                f'<select id="f-{name}" name="{name}" required{described}>{options}</select>'
+                f'<label for="{name}">{escape(field.label)}</label>'
+                f'<select id="{name}" name="{name}" required{described}>{options}</select>'
                 f"{error_html}"
             )
         case Checkbox():

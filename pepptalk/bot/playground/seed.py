@@ -22,7 +22,6 @@ from pepptalk.core.kinds import (
     Role,
 )
 from pepptalk.core.ports import UserProfile
-from pepptalk.handlers.crm_figures import match_owners
 from pepptalk.store.database import Database
 from pepptalk.store.models import Checkin, Delivery, Feedback, Member, Team, Win
 from pepptalk.store.uow import UnitOfWork
@@ -218,7 +217,10 @@ async def _connect_crm(
     secret = CrmSecret({"token": DEMO_TOKEN})
     account = await source.check(secret)
     sellers = [m for m in members.values() if m.role is Role.SELLER]
-    matching = match_owners(sellers, await source.owners(secret))
+    owners = await source.owners(secret)
+    # Who the CRM lacks by e-mail or name; each sync matches everyone again by the full rules.
+    known = {o.email for o in owners} | {o.name for o in owners}
+    unmatched = [m.id for m in sellers if m.email not in known and m.display_name not in known]
     connection = await uow.crm.connect(
         workspace_id=WORKSPACE,
         team_id=team.id,
@@ -231,7 +233,7 @@ async def _connect_crm(
     connection.synced_at = connection.tried_at = now
     connection.synced_through = now.astimezone(zone(team.timezone)).date() - timedelta(days=1)
     connection.figures = figures
-    connection.unmatched = json.dumps([m.id for m in matching.unmatched])
+    connection.unmatched = json.dumps(unmatched)
 
 
 def _talks_and_wins(team: Team, members: dict[str, Member], today: date) -> list[Feedback | Win]:

@@ -10,6 +10,7 @@ from pepptalk.bot.jobs import drain, run_job, tick
 from pepptalk.bot.playground.cast import answer_checkins
 from pepptalk.bot.playground.inbox import channel_key
 from pepptalk.bot.playground.page import Clock, Person, View, link, render_notice, render_page
+from pepptalk.bot.playground.render import field_name
 from pepptalk.bot.playground.seed import WORKSPACE
 from pepptalk.bot.playground.site import Playground
 from pepptalk.bot.playground.upcoming import first_of, upcoming, weekly_slot
@@ -192,9 +193,9 @@ async def handle_form(request: web.Request) -> web.Response:
         source = open_form.source_id if open_form is not None else None
         raise _back(me, form, f"m{source}" if source is not None else "latest")
     values: FormValues = {
-        field.name: form.get(field.name) == "yes"
+        field.name: form.get(field_name(field.name)) == "yes"
         if isinstance(field, Checkbox)
-        else form.get(field.name, "")
+        else form.get(field_name(field.name), "")
         for field in open_form.form.inputs
     }
     submission = Submission(

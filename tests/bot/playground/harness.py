@@ -13,6 +13,7 @@ import aiohttp
 
 from pepptalk.bot.app import Pepptalk, create_playground
 from pepptalk.bot.config import Settings
+from pepptalk.bot.playground.render import field_name
 from pepptalk.bot.playground.site import Playground
 from tests.fakes.clock import FakeClock
 from tests.fakes.serving import served
@@ -42,6 +43,11 @@ class PlaygroundSite:
         data = {"as": who, "token": self.playground.token, **fields}
         async with self.http.post(f"{self.url}{path}", data=data) as response:
             return response.status, await response.text()
+
+    async def submit(self, who: str, submit: str = "save", **values: str) -> tuple[int, str]:
+        """Send the open form with these values, as its dialog posts them."""
+        fields = {field_name(name): value for name, value in values.items()}
+        return await self.post("/playground/form", who, submit=submit, **fields)
 
     async def command(self, who: str, text: str) -> str:
         status, body = await self.post("/playground/command", who, text=text)

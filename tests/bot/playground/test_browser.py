@@ -4,6 +4,7 @@ the leader's summary, a restart that keeps it all, and axe-core at 0 violations 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -187,5 +188,41 @@ async def test_new_messages_arrive_without_a_reload(tmp_path: Path) -> None:
             # In another tab (here: straight over HTTP), Anna logs a win for Ingrid.
             await site.command("UANNA", "win Closed the Nordvik deal")
             await page.get_by_text("Closed the Nordvik deal").first.wait_for(timeout=10_000)
+        finally:
+            await browser.close()
+
+
+async def test_a_leader_connects_the_demo_crm_through_its_dialog(tmp_path: Path, axe: str) -> None:
+    async with running_playground(tmp_path) as site, playwright_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = await browser.new_page(viewport=PHONE)
+            await page.goto(f"{site.url}/?as=UINGRID")
+            await page.get_by_label("/pepptalk").fill("team connect pipedrive")
+            await page.keyboard.press("Enter")
+            dialog = page.get_by_role("dialog", name="Connect Pipedrive")
+            await dialog.wait_for()
+            await page.wait_for_function("document.activeElement.id === 'f-domain'")
+            await page.get_by_role("textbox", name="Company domain").fill("acme")
+            await page.get_by_role("textbox", name="Access token").fill("revoked")
+            await page.get_by_role("button", name="Connect").click()
+            await page.get_by_text("Pipedrive did not accept this token").wait_for()
+            token = page.get_by_role("textbox", name="Access token")
+            assert await token.get_attribute("aria-describedby") == "err-f-token"
+            assert await violations(page, axe) == []
+            await fits(page, PHONE["width"])
+            await page.screenshot(path=str(tmp_path / "crm-refused.png"))
+
+            await token.fill("a-demo-token")
+            await page.get_by_role("button", name="Connect").click()
+            await page.get_by_text(
+                "Connected to Pipedrive (Oslo Inside Sales (demo CRM))."
+            ).wait_for()
+            assert await page.locator("#form-dialog").count() == 0
+            await page.get_by_label("/pepptalk").fill("team connection")
+            await page.keyboard.press("Enter")
+            await page.get_by_text(re.compile(r"Last read .*: [\d,]+ figures\.")).wait_for()
+            assert await violations(page, axe) == []
+            await page.screenshot(path=str(tmp_path / "crm-connected.png"))
         finally:
             await browser.close()

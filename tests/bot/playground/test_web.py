@@ -72,11 +72,9 @@ async def test_a_seller_checks_in_adds_a_note_and_the_leader_reads_the_summary(
         group="checkin:2026-11-23:note",
         value="2026-11-23",
     )
-    status, page = await site.post("/playground/form", "UANNA", note="x" * 600, submit="save")
+    status, page = await site.submit("UANNA", note="x" * 600)
     assert "600 characters" in visible_text(page), "the form stays open with the reason"
-    status, page = await site.post(
-        "/playground/form", "UANNA", note="Missed the bus", submit="save"
-    )
+    status, page = await site.submit("UANNA", note="Missed the bus")
     assert "Your note: Missed the bus" in visible_text(page)
 
     text = visible_text(await site.clock("UINGRID", "summary"))
