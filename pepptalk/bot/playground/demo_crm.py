@@ -33,7 +33,7 @@ from pepptalk.core.crm import (
 )
 from pepptalk.store.database import Database
 
-ACCOUNT = "Oslo Inside Sales (demo CRM)"
+ACCOUNT = "Oslo Inside Sales, demo CRM"
 # The one token the demo CRM refuses, so a visitor can see how a refusal reads.
 REFUSED = "revoked"
 PAGE_SIZE = 500

@@ -216,7 +216,7 @@ async def test_a_leader_connects_the_demo_crm_through_its_dialog(tmp_path: Path,
             await token.fill("a-demo-token")
             await page.get_by_role("button", name="Connect").click()
             await page.get_by_text(
-                "Connected to Pipedrive (Oslo Inside Sales (demo CRM))."
+                "Connected to Pipedrive (Oslo Inside Sales, demo CRM)."
             ).wait_for()
             assert await page.locator("#form-dialog").count() == 0
             await page.get_by_label("/pepptalk").fill("team connection")

@@ -68,7 +68,7 @@ async def test_the_demo_team_is_connected_to_hubspot_with_one_seller_unmatched(
 ) -> None:
     text = latest(await site.command("UINGRID", "team connection"))
     connected = "connected Sunday, 22 November 2026 by Ingrid Solberg."
-    assert f"HubSpot (Oslo Inside Sales (demo CRM)), {connected}" in text
+    assert f"HubSpot (Oslo Inside Sales, demo CRM), {connected}" in text
     assert "Last read Sunday, 22 November 2026 at 20:00: 720 figures." in text
     assert "Not found in HubSpot: Fredrik Strand." in text
     # Salesforce needs the operator's own connected app, even in the playground.
@@ -117,7 +117,7 @@ async def test_another_crm_connected_through_its_form_brings_its_figures_at_once
     status, page = await site.submit("UINGRID", domain="acme.pipedrive.com", token="pd-123")
     assert status == 200
     text = latest(page)
-    assert "Connected to Pipedrive (Oslo Inside Sales (demo CRM))." in text
+    assert "Connected to Pipedrive (Oslo Inside Sales, demo CRM)." in text
     assert "Found 5 of 6 sellers in Pipedrive." in text
     assert "Not found in Pipedrive: Fredrik Strand." in text
 
@@ -131,7 +131,7 @@ async def test_another_crm_connected_through_its_form_brings_its_figures_at_once
     assert read["UANNA", MONDAY, "sales"][0] == 0.0, "the day's deal comes in the afternoon"
     assert ("UFREDRIK", MONDAY, "calls") not in read
     text = latest(await site.command("UINGRID", "team connection"))
-    assert "Pipedrive (Oslo Inside Sales (demo CRM)), connected Monday, 23 November 2026" in text
+    assert "Pipedrive (Oslo Inside Sales, demo CRM), connected Monday, 23 November 2026" in text
     assert re.search(r"Last read Monday, 23 November 2026 at 12:00: [\d,]+ figures\.", text)
 
 
@@ -146,7 +146,7 @@ async def test_the_token_revoked_is_refused_at_the_form(site: PlaygroundSite) ->
     assert "Paste the token here." in visible_text(page)
     await site.submit("UINGRID", submit="cancel")
     text = latest(await site.command("UINGRID", "team connection"))
-    assert "HubSpot (Oslo Inside Sales (demo CRM)), connected Sunday" in text, "still as it was"
+    assert "HubSpot (Oslo Inside Sales, demo CRM), connected Sunday" in text, "still as it was"
 
 
 async def test_the_demo_crm_hands_out_the_seeded_days_page_by_page(site: PlaygroundSite) -> None:
