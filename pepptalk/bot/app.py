@@ -109,10 +109,15 @@ def slack_parts(settings: Settings, database: Database, clock: Clock) -> SlackPa
 
 
 async def create_app(
-    settings: Settings, *, clock: Clock = system_clock, chat: Chat | None = None
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    chat: Chat | None = None,
+    database: Database | None = None,
 ) -> Pepptalk:
-    """Build Pepptalk: database (migrated), services, the Slack app, the web server."""
-    database = await open_database(settings.async_database_url)
+    """Build Pepptalk: database (migrated; or `database`, migrated already), services, the
+    Slack app, the web server."""
+    database = database or await open_database(settings.async_database_url)
     bolt: AsyncApp | None = None
     slack = slack_parts(settings, database, clock)
     chats: dict[Platform, Chat] = {}

@@ -1,7 +1,8 @@
 """The outbox sender: what the jobs queued goes out paced, retried, and each message once.
 
-When a platform asks to slow down, only what it limits waits (a Slack workspace, a Teams
-conversation); everyone else's messages keep going.
+Before sending, each send keeps within its platform's published limits (spacing); when a
+platform still asks to slow down, only what it limits waits (a Slack workspace, a Teams
+conversation), for as long as it said, and everyone else's messages keep going.
 
 It knows no habit: the registry's composers turn each kind of delivery into a message.
 """
@@ -11,115 +12,53 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Literal
 
 from pepptalk.bot.charts import drawn
 from pepptalk.bot.outbox_claims import LEASE_FOR, Lease, SentMarks
+from pepptalk.bot.outbox_outcomes import (
+    MAX_ATTEMPTS,
+    DrainReport,
+    day_ends,
+    delivery_key,
+    failed,
+    hand_back,
+    sendable,
+)
 from pepptalk.bot.pacing import (
     BACKOFF_FIRST,
     BACKOFF_LONGEST,
     GIVEN_UP_FOR,
     LIMITED_PER_DRAIN,
+    TOLD_JITTER,
+    TOLD_JITTER_MOST,
     Clock,
+    Later,
     PauseKey,
     Pauses,
     Sleep,
+    until_stopped,
 )
-from pepptalk.core.kinds import DeliveryKind, DeliveryStatus
+from pepptalk.bot.spacing import Spacing
 from pepptalk.core.messages import Message
-from pepptalk.core.ports import Chat, DeliveryError, RateLimitedError, SentMessage
+from pepptalk.core.ports import SENDING_KEY, Chat, DeliveryError, RateLimitedError, SentMessage
 from pepptalk.handlers.habit import Registry
 from pepptalk.store.database import Database
 from pepptalk.store.outbox import DeliveryJob, SentResult
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
 # The pacing's knobs, named here too: the sender's tests read them where the sender is.
 __all__ = [
     "BACKOFF_FIRST",
     "BACKOFF_LONGEST",
     "GIVEN_UP_FOR",
     "LIMITED_PER_DRAIN",
+    "MAX_ATTEMPTS",
+    "TOLD_JITTER",
+    "TOLD_JITTER_MOST",
     "DrainReport",
     "deliver_pending",
 ]
-
-
-Outcome = Literal["sent", "skipped", "failed", "retried"]
-
-
-@dataclass
-class DrainReport:
-    """What one drain did."""
-
-    sent: int = 0
-    skipped: int = 0
-    failed: int = 0
-    retried: int = 0
-    rate_limited: int = 0
-    waited_seconds: float = 0.0
-    errors: list[str] = field(default_factory=list)
-    # (platform, kind, outcome): how many, for the operator's /metrics.
-    outcomes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
-
-    def tally(self, job: DeliveryJob, outcome: Outcome) -> None:
-        """Count one delivery's outcome."""
-        setattr(self, outcome, getattr(self, outcome) + 1)
-        # A kind's own part ("win:12") names one row: the kind alone keeps the labels few.
-        kind = DeliveryKind.of(job.delivery.kind)
-        self.outcomes[(str(job.team.platform), kind, outcome)] += 1
-
-
-async def _compose_batch(
-    database: Database, registry: Registry, jobs: list[DeliveryJob]
-) -> dict[int, Message | None]:
-    by_kind: dict[str, list[DeliveryJob]] = {}
-    for job in jobs:
-        by_kind.setdefault(job.delivery.kind, []).append(job)
-    messages: dict[int, Message | None] = {}
-    async with database.uow() as uow:
-        for kind, group in by_kind.items():
-            composer = registry.composer(kind)
-            if composer is None:
-                raise ValueError(f"no composer for delivery kind {kind!r}")
-            messages.update(await composer(uow=uow, jobs=group))
-    return messages
-
-
-async def _sendable(
-    database: Database,
-    registry: Registry,
-    jobs: list[DeliveryJob],
-    report: DrainReport,
-    now: datetime,
-) -> list[tuple[DeliveryJob, Message]]:
-    """Compose a leased batch; what has nothing to say is skipped, a batch that cannot be
-    composed goes back to the outbox."""
-    try:
-        messages = await _compose_batch(database, registry, jobs)
-    except Exception as error:
-        # A bug in composing must not lose the batch: put it back and report it.
-        log.exception("composing %d deliveries failed", len(jobs))
-        for job in jobs:
-            failure = DeliveryError(repr(error), permanent=False)
-            await _failed(database, job, failure, now, report)
-        return []
-    silent = [job for job in jobs if messages.get(job.delivery.id) is None]
-    if silent:
-        async with database.uow() as uow:
-            for job in silent:
-                await uow.outbox.finish(
-                    delivery_id=job.delivery.id,
-                    status=DeliveryStatus.SKIPPED,
-                    error="nothing to send",
-                )
-        for job in silent:
-            report.tally(job, "skipped")
-    return [(job, m) for job in jobs if (m := messages.get(job.delivery.id)) is not None]
 
 
 async def deliver_pending(
@@ -132,17 +71,21 @@ async def deliver_pending(
     concurrency: int = 8,
     batch: int = 200,
     stopping: asyncio.Event | None = None,
+    spacing: Spacing | None = None,
 ) -> DrainReport:
     """Send every due delivery in the outbox, until none is left that is due now (or, once
     `stopping` is set, until what is under way has gone or gone back to the outbox).
 
     Deliveries stream through: more are leased as soon as fewer than half a batch are being
-    worked on, and a send waiting out a pause does not count as work. So a workspace the
-    platform paused holds back only its own messages, never the next batch of everyone else's.
+    worked on, and a send waiting (out a pause, or for its place under the limits) does not
+    count as work. So a workspace the platform paused holds back only its own messages, never
+    the next batch of everyone else's. `spacing`: the process's, so drains one after another
+    keep to the same limits (None: this drain's own, with the platforms' published limits).
     """
     report = DrainReport()
     lease = Lease(database, clock, owner=uuid.uuid4().hex)
     marks = SentMarks(database, clock)
+    spacing = spacing or Spacing()
     changed = asyncio.Event()
     waiting = 0
 
@@ -151,51 +94,79 @@ async def deliver_pending(
         waiting += delta
         changed.set()
 
-    pauses = Pauses(clock, sleep, count_waiting)
+    pauses = Pauses(clock, until_stopped(sleep, stopping), count_waiting)
+    spacing_sleep = until_stopped(spacing.sleep, stopping)
     slots = asyncio.Semaphore(concurrency)
 
     def halted() -> bool:
         return stopping is not None and stopping.is_set()
 
+    async def spaced(keys: set[PauseKey]) -> float:
+        """Wait, as waiting and not as work, until a send to `keys` keeps within the limits."""
+        waited = 0.0
+        while not halted() and (ahead := spacing.ahead(keys)) > 0:
+            count_waiting(1)
+            try:
+                await spacing_sleep(ahead)
+            finally:
+                count_waiting(-1)
+            waited += ahead
+        return waited
+
     async def send(job: DeliveryJob, message: Message) -> None:
         keys = _keys(job)
-        limited_here = 0
+        untold = 0
+        ready: Message | None = None
         async with pauses.turn(keys) as turn:
             while True:
                 # Waiting holds no slot: a paused conversation must not keep the others from going.
-                waited = await turn.ready()
-                if waited is None:
-                    # Its workspace or conversation is in a storm of refusals: later, then.
-                    later = pauses.given_up(keys) or clock()
-                    await _hand_back(database, job, later, "rate limited again and again", report)
+                # A pause is waited out while the message is still for its day; one that runs
+                # past it, or a storm of refusals that never said how long, puts it back in the
+                # outbox for when the pause ends.
+                waited = await turn.ready(until=day_ends(job))
+                if isinstance(waited, Later):
+                    await hand_back(database, job, waited.at, waited.why, report)
                     return
-                report.waited_seconds += waited
+                report.waited_seconds += waited + await spaced(keys)
                 try:
                     async with slots:
-                        if turn.stale():
-                            continue
                         # Checked with the slot in hand: waiting for one can take a while.
+                        if turn.stale() or (spacing.ahead(keys) > 0 and not halted()):
+                            continue
                         await lease.keep_up()
                         if lease.ending(job.delivery.id) or halted():
                             # Waiting ate the lease, or the server is stopping: hand the row
                             # back rather than risk a second sender taking it while this one
                             # sends.
-                            await _hand_back(database, job, clock(), None, report)
+                            await hand_back(database, job, clock(), None, report)
                             return
-                        where = await _send(chat, job, message)
+                        # Charts are drawn once, before a place is taken: no drawing may stand
+                        # between taking a place under the limits and the request.
+                        if ready is None:
+                            ready = await drawn(message)
+                        if spacing.ahead(keys) > 0:
+                            continue
+                        place = spacing.take(keys)
+                        try:
+                            where = await _send(chat, job, ready)
+                        finally:
+                            place.done()
                 except RateLimitedError as limited:
                     report.rate_limited += 1
                     key = (job.team.platform, job.delivery.workspace_id, limited.scope)
                     pauses.close(key, limited.retry_after, seen=turn.seen.get(key, 0))
                     keys.add(key)
-                    limited_here += 1
-                    if limited_here < LIMITED_PER_DRAIN:
+                    if limited.retry_after is not None:
+                        # Told how long: waited out however often it is told.
+                        continue
+                    untold += 1
+                    if untold < LIMITED_PER_DRAIN:
                         continue
                     error = DeliveryError(f"{limited}"[:200], permanent=False)
-                    await _failed(database, job, error, clock(), report)
+                    await failed(database, job, error, clock(), report)
                     return
                 except DeliveryError as error:
-                    await _failed(database, job, error, clock(), report)
+                    await failed(database, job, error, clock(), report)
                     return
                 pauses.cleared(keys)
                 break
@@ -213,7 +184,7 @@ async def deliver_pending(
             # A bug or an outage we did not foresee: keep the row, try again later.
             log.error("delivery %s failed", job.delivery.id, exc_info=error)
             failure = DeliveryError(repr(error), permanent=False)
-            await _failed(database, job, failure, clock(), report)
+            await failed(database, job, failure, clock(), report)
         finally:
             lease.released(job.delivery.id)
             changed.set()
@@ -241,7 +212,7 @@ async def deliver_pending(
                     if jobs:
                         empty_at = None
                         lease.taken([job.delivery.id for job in jobs], now + LEASE_FOR)
-                        for job, message in await _sendable(
+                        for job, message in await sendable(
                             database, registry, jobs, report, clock()
                         ):
                             tasks.add(asyncio.create_task(guarded(job, message)))
@@ -268,53 +239,23 @@ def _keys(job: DeliveryJob) -> set[PauseKey]:
 
 
 async def _send(chat: Chat, job: DeliveryJob, message: Message) -> SentMessage:
-    """Post to the team channel when the delivery names one, else to the member's DM; any chart
-    is drawn first, in a worker thread."""
-    message = await drawn(message)
-    channel = job.delivery.channel_id
-    if channel:
-        return await chat.send_channel(
+    """Post to the team channel when the delivery names one, else to the member's DM, with the
+    delivery's key at hand for a platform that can drop a repeat by it."""
+    token = SENDING_KEY.set(delivery_key(job))
+    try:
+        channel = job.delivery.channel_id
+        if channel:
+            return await chat.send_channel(
+                platform=job.team.platform,
+                workspace_id=job.delivery.workspace_id,
+                channel_id=channel,
+                message=message,
+            )
+        return await chat.send_direct(
             platform=job.team.platform,
             workspace_id=job.delivery.workspace_id,
-            channel_id=channel,
+            user_id=job.member.user_id,
             message=message,
         )
-    return await chat.send_direct(
-        platform=job.team.platform,
-        workspace_id=job.delivery.workspace_id,
-        user_id=job.member.user_id,
-        message=message,
-    )
-
-
-async def _hand_back(
-    database: Database, job: DeliveryJob, due_at: datetime, why: str | None, report: DrainReport
-) -> None:
-    """Put a delivery back in the outbox untried, to go at `due_at`."""
-    async with database.uow() as uow:
-        await uow.outbox.reschedule(
-            delivery_id=job.delivery.id, due_at=due_at, error=why, count_attempt=False
-        )
-    report.tally(job, "retried")
-
-
-async def _failed(
-    database: Database, job: DeliveryJob, error: DeliveryError, now: datetime, report: DrainReport
-) -> None:
-    attempts = job.delivery.attempts + 1
-    report.errors.append(error.reason)
-    async with database.uow() as uow:
-        if error.permanent or attempts >= MAX_ATTEMPTS:
-            await uow.outbox.finish(
-                delivery_id=job.delivery.id, status=DeliveryStatus.FAILED, error=error.reason
-            )
-            report.tally(job, "failed")
-            return
-        backoff = timedelta(seconds=30 * 2 ** (attempts - 1))
-        await uow.outbox.reschedule(
-            delivery_id=job.delivery.id,
-            due_at=now + backoff,
-            error=error.reason,
-            count_attempt=True,
-        )
-    report.tally(job, "retried")
+    finally:
+        SENDING_KEY.reset(token)

@@ -49,6 +49,7 @@ async def drain(services: Services) -> DrainReport:
         chat=services.chat,
         clock=services.clock,
         stopping=services.stopping,
+        spacing=services.spacing,
     )
     services.delivered.update(report.outcomes)
     return report

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pepptalk.bot.charts import drawn_reply
+from pepptalk.bot.spacing import Spacing
 from pepptalk.core.messages import Reply
 from pepptalk.core.ports import Actor, Chat, Press, Submission
 from pepptalk.core.privacy import DEFAULT_POLICY, Policy
@@ -60,6 +61,9 @@ class Services:
     working: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     # Every delivery outcome since start, by (platform, kind, outcome), for /metrics.
     delivered: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    # How fast the outbox may send to each platform before it says "too many": one for the
+    # process, so each drain keeps to what the one before it sent.
+    spacing: Spacing = field(default_factory=Spacing)
 
     def __post_init__(self) -> None:
         self.habits = DrawingHabits(

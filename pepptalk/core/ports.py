@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -82,6 +83,12 @@ class RateLimitedError(Exception):
     def channel_scope(channel_id: str) -> str:
         """The scope of one channel's posts."""
         return f"channel:{channel_id}"
+
+
+# While the outbox sender sends a delivery: a key that stays the same on every try of it, in any
+# drain, so a platform that drops a repeated message by its id can be given one. The Chat port
+# stays as it is; a Chat that can use the key reads it here.
+SENDING_KEY: ContextVar[str | None] = ContextVar("pepptalk_sending_key", default=None)
 
 
 class DeliveryError(Exception):

@@ -1,4 +1,5 @@
-"""The outbox: nothing lost, nothing twice, polite under rate limits."""
+"""The outbox: nothing lost, nothing twice, polite under rate limits: told how long to wait, it
+waits that long however often it is told; told nothing, it backs off and gives up for a while."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from pepptalk.bot.delivery import LIMITED_PER_DRAIN, DrainReport, deliver_pending
 from pepptalk.bot.jobs import claim
@@ -17,7 +19,9 @@ from pepptalk.core.messages import Message
 from pepptalk.core.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
 from pepptalk.handlers.registry import REGISTRY
 from pepptalk.store.database import Database
+from pepptalk.store.models import Delivery
 from pepptalk.store.outbox import NewDelivery
+from tests.bot.told import as_told
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
 from tests.handlers.helpers import Team
@@ -237,7 +241,7 @@ async def test_a_limit_on_one_conversation_holds_back_that_conversation_only(tea
         concurrency=2,
     )
     # Only the limited conversation slept, as long as asked; the others never waited.
-    assert sleep.waits == [2.0]
+    assert as_told(sleep.waits, 2.0)
     assert report.sent == len(SELLERS) and report.rate_limited == 1
     assert sorted(s.user_id for s in team.chat.sent) == sorted(SELLERS)
     assert team.chat.sent[-1].user_id == "US03"
@@ -273,3 +277,92 @@ async def test_a_conversation_limited_again_and_again_goes_back_to_the_outbox(
     )
     assert again.sent == 1
     assert sorted(s.user_id for s in team.chat.sent) == sorted(SELLERS)
+
+
+async def test_refusals_that_say_how_long_are_waited_out_however_many_in_one_drain(
+    team: Team,
+) -> None:
+    # Twice as many as the give-up rule allows for refusals that say nothing.
+    scope, refusals = RateLimitedError.direct_scope("US03"), 2 * LIMITED_PER_DRAIN
+    told: list[Exception] = [RateLimitedError(1.0, scope=scope) for _ in range(refusals)]
+    chat = OneConversationLimited(team.chat, "US03", told)
+    sleep = RecordingSleep(team.clock)
+    report = await deliver_pending(
+        database=team.database, registry=REGISTRY, chat=chat, clock=team.clock, sleep=sleep
+    )
+    # Each refusal waited out as told, one after another, and the message went in this drain,
+    # counted as one attempt: nothing handed back, nothing failed.
+    assert as_told(sleep.waits, *[1.0] * refusals)
+    assert (report.sent, report.retried, report.failed) == (len(SELLERS), 0, 0)
+    assert report.rate_limited == refusals
+    assert team.chat.sent[-1].user_id == "US03"
+    row = await checkin_row(team, "US03")
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 1)
+
+
+async def test_a_wait_that_runs_past_the_day_goes_back_to_the_outbox_for_then(team: Team) -> None:
+    # 08:30 in Oslo: sixteen hours is past midnight there.
+    scope = RateLimitedError.direct_scope("US03")
+    chat = OneConversationLimited(team.chat, "US03", [RateLimitedError(16 * 3600, scope=scope)])
+    sleep = RecordingSleep(team.clock)
+    report = await deliver_pending(
+        database=team.database, registry=REGISTRY, chat=chat, clock=team.clock, sleep=sleep
+    )
+    assert sleep.waits == [] and (report.sent, report.retried) == (len(SELLERS) - 1, 1)
+    row = await checkin_row(team, "US03")
+    assert (row.status, row.attempts, row.error) == (
+        DeliveryStatus.PENDING,
+        0,
+        "rate limited past its day",
+    )
+    assert aware(row.due_at) >= MONDAY_0830 + timedelta(hours=16)
+
+
+class Forever:
+    """A sleep that never ends by itself."""
+
+    def __init__(self) -> None:
+        self.asked: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.asked.append(seconds)
+        await asyncio.Event().wait()
+
+
+async def test_stopping_ends_a_told_wait_and_hands_the_row_back_at_once(team: Team) -> None:
+    scope = RateLimitedError.direct_scope("US03")
+    chat = OneConversationLimited(team.chat, "US03", [RateLimitedError(600, scope=scope)])
+    sleep, stopping = Forever(), asyncio.Event()
+    sending = asyncio.create_task(
+        deliver_pending(
+            database=team.database,
+            registry=REGISTRY,
+            chat=chat,
+            clock=team.clock,
+            sleep=sleep,
+            stopping=stopping,
+        )
+    )
+    while not sleep.asked or len(team.chat.sent) < len(SELLERS) - 1:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    stopping.set()
+    report = await asyncio.wait_for(sending, timeout=10)
+    assert (report.sent, report.retried) == (len(SELLERS) - 1, 1)
+    row = await checkin_row(team, "US03")
+    assert (row.status, row.attempts, row.lease_owner) == (DeliveryStatus.PENDING, 0, None)
+
+
+async def checkin_row(team: Team, user_id: str) -> Delivery:
+    """The check-in queued for one seller."""
+    seat = await team.seat(user_id)
+    async with team.database.uow() as uow:
+        row = await uow.session.scalar(
+            select(Delivery).where(Delivery.member_id == seat.member.id, Delivery.kind == "checkin")
+        )
+    assert row is not None
+    return row
+
+
+def aware(moment: datetime) -> datetime:
+    """A stored time as UTC (SQLite gives it back without its zone)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

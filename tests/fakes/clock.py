@@ -1,7 +1,8 @@
-"""A clock tests move by hand."""
+"""Clocks tests move by hand."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 
@@ -21,3 +22,19 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+class RunningClock(FakeClock):
+    """A clock that runs: the time it was set to, plus the real (monotonic) seconds since. For
+    tests where the sender really waits, so its clock and its sleeps agree as in production."""
+
+    def __init__(self, now: datetime) -> None:
+        super().__init__(now)
+        self._since = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.now + timedelta(seconds=time.monotonic() - self._since)
+
+    def set(self, now: datetime) -> None:
+        super().set(now)
+        self._since = time.monotonic()

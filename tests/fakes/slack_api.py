@@ -3,12 +3,10 @@
 It answers like Slack does: `{"ok": false, "error": ...}` with HTTP 200 for API errors, HTTP 429
 with `Retry-After` when rate limited, and `invalid_blocks` for blocks over Slack's limits.
 
-Many workspaces: each token belongs to one workspace (`tokens`), and every call records the
-token it came with. oauth.v2.access turns an install code into a workspace's tokens (with a
-refresh token and an expiry when `token_expires_in` is set, as when the app turns on token
-rotation) and takes `grant_type=refresh_token`; GET /oauth/v2/authorize stands in for the person
-approving the install in their browser and sends them back with a code. Rate limits are kept per
-workspace, like Slack's.
+Many workspaces and Enterprise Grid organisations: installs and tokens are kept as
+`tests.fakes.slack_oauth` describes, and every call records the token it came with and the
+workspace it acts in (an org-wide token acts in the workspace of the person or the `team_id` it
+names). Rate limits are kept per workspace, like Slack's.
 
 Files go up the way Slack's current upload API takes them: files.getUploadURLExternal hands out
 an upload URL on this server, the bytes are POSTed there, and files.completeUploadExternal shares
@@ -19,7 +17,6 @@ someone in a channel sees, whichever way it was posted.
 from __future__ import annotations
 
 import asyncio
-import base64
 import itertools
 import json
 import math
@@ -28,17 +25,17 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from aiohttp import web
 
 from tests.fakes.serving import start_on_free_port
+from tests.fakes.slack_oauth import APP_ID as APP_ID
+from tests.fakes.slack_oauth import CLIENT_ID as CLIENT_ID
+from tests.fakes.slack_oauth import CLIENT_SECRET as CLIENT_SECRET
+from tests.fakes.slack_oauth import TOKEN as TOKEN
+from tests.fakes.slack_oauth import WORKSPACE as WORKSPACE
+from tests.fakes.slack_oauth import FakeSlackInstalls
 
-TOKEN = "xoxb-test-token"
-WORKSPACE = "T0PEPP"
-CLIENT_ID = "1234.5678"
-CLIENT_SECRET = "test-client-secret"
-APP_ID = "A0PEPP"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # What files.completeUploadExternal takes as channel_id: a channel, group, DM or MPIM id, never a
 # user id (and Slack's ids are longer than the short ones tests like to use).
@@ -52,19 +49,11 @@ class Call:
 
     method: str
     args: dict[str, Any]
-    # The bearer token the call came with, and the workspace that token belongs to.
+    # The bearer token the call came with, and the workspace it acts in: the token's own, or
+    # for an organisation's org-wide token (`org`) the workspace the call is about.
     token: str | None = None
     workspace: str | None = None
-
-
-@dataclass
-class Grant:
-    """An install code Slack handed to the installer's browser, for one workspace."""
-
-    workspace: str
-    team_name: str
-    installer: str
-    used: bool = False
+    org: str | None = None
 
 
 @dataclass
@@ -102,6 +91,19 @@ class Upload:
     # Set by files.completeUploadExternal, which may be called once per file.
     completed: bool = False
     title: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """When the fake answered a call (the event loop's clock, in seconds), in which workspace
+    and channel, and how: the HTTP status, and the Retry-After a 429 asked for (None: none)."""
+
+    method: str
+    workspace: str | None
+    channel: str
+    status: int
+    at: float
+    retry_after: float | None = None
 
 
 @dataclass
@@ -177,7 +179,7 @@ def block_problems(blocks: list[dict[str, Any]], *, max_blocks: int) -> list[str
 
 
 @dataclass
-class FakeSlackApi:
+class FakeSlackApi(FakeSlackInstalls):
     """The fake server. Start with `await api.start()`; `base_url` then goes in SLACK_API_URL."""
 
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -205,19 +207,16 @@ class FakeSlackApi:
     # workspace.
     max_per_minute: int | None = None
     rate_limited: int = 0
-    # Which workspace each bot token works in; a token not here is refused (invalid_auth).
-    tokens: dict[str, str] = field(default_factory=lambda: {TOKEN: WORKSPACE})
-    # Install codes waiting for oauth.v2.access, and the browser approvals waiting to be given.
-    grants: dict[str, Grant] = field(default_factory=dict)
-    approvals: deque[Grant] = field(default_factory=deque)
-    # Where /oauth/v2/authorize sends the browser back (the app's /slack/oauth_redirect).
-    redirect_url: str = ""
-    authorize_requests: list[dict[str, str]] = field(default_factory=list)
-    # With token rotation on: how long a bot token lives (None: forever, no refresh token).
-    token_expires_in: int | None = None
-    refresh_tokens: dict[str, str] = field(default_factory=dict)
-    # Workspaces whose every chat.postMessage answers 429 (a storm), asking for `retry_after`.
+    # Workspaces whose every chat.postMessage answers 429 without saying how long to wait (a
+    # storm with no end in sight, as a proxy in front of Slack may answer); `storm` makes one
+    # that says.
     storming: set[str] = field(default_factory=set)
+    # Storms that say how long, by workspace: the Retry-After of each chat.postMessage call still
+    # to be answered 429.
+    storms: dict[str, list[int]] = field(default_factory=dict)
+    # Every call to a workspace's API as answered, with its channel, the moment and any
+    # Retry-After: how well the app obeyed, as Slack would see it.
+    answers: list[Answer] = field(default_factory=list)
     # Slack-like pacing of chat.postMessage (None: off): per workspace and per channel, token
     # buckets; and a share of posts answered 429 at random (seeded, so runs compare).
     workspace_per_minute: float | None = None
@@ -241,10 +240,8 @@ class FakeSlackApi:
     _recent: dict[str, deque[float]] = field(default_factory=dict)
     _buckets: dict[str, Bucket] = field(default_factory=dict)
     _random: random.Random = field(default_factory=random.Random)
-    _issued: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    port: int = 0
 
     def __post_init__(self) -> None:
         self._random.seed(self.seed)
@@ -308,31 +305,15 @@ class FakeSlackApi:
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
-    def approve_next_install(
-        self, workspace: str, team_name: str, installer: str = "UINSTALLER"
-    ) -> None:
-        """The next browser sent to /oauth/v2/authorize approves installing in `workspace`."""
-        self.approvals.append(Grant(workspace, team_name, installer))
-
-    def add_install_code(
-        self, code: str, workspace: str, team_name: str, installer: str = "UINSTALLER"
-    ) -> None:
-        """An install code as Slack would hand it to the installer's browser."""
-        self.grants[code] = Grant(workspace, team_name, installer)
-
-    def revoke(self, workspace: str) -> None:
-        """Every token of a workspace stops working (the app was uninstalled there)."""
-        self.tokens = {t: w for t, w in self.tokens.items() if w != workspace}
-        self.refresh_tokens = {t: w for t, w in self.refresh_tokens.items() if w != workspace}
-
-    def tokens_of(self, workspace: str) -> list[str]:
-        """The bot tokens issued for a workspace, oldest first."""
-        return [t for t, w in self.tokens.items() if w == workspace]
-
     def messages_in(self, channel: str) -> list[Posted]:
         """What someone in `channel` sees (a user id stands for the DM with them)."""
         where = dm_of(channel) if channel.startswith("U") else channel
         return [m for m in self.messages if m.channel == where]
+
+    def storm(self, workspace: str, count: int, *, retry_after: int) -> None:
+        """The next `count` chat.postMessage calls in `workspace` answer 429 with
+        `Retry-After: retry_after`, whenever they come."""
+        self.storms.setdefault(workspace, []).extend([retry_after] * count)
 
     def fail_next(self, method: str, *errors: str) -> None:
         """The next calls of `method` answer these errors, one each; "ratelimited" answers HTTP
@@ -367,12 +348,15 @@ class FakeSlackApi:
                 args[key] = json.loads(args[key])
         return args
 
-    def _rate_limited(self) -> web.Response:
+    def _rate_limited(self, retry_after: int | None = -1) -> web.Response:
+        """429 asking for `retry_after` s (by default the fake's `retry_after`; None: without a
+        Retry-After)."""
         self.rate_limited += 1
+        wait = self.retry_after if retry_after == -1 else retry_after
         return web.json_response(
             {"ok": False, "error": "ratelimited"},
             status=429,
-            headers={"Retry-After": str(self.retry_after)},
+            headers={} if wait is None else {"Retry-After": str(wait)},
         )
 
     def _injected(self, method: str) -> web.Response | None:
@@ -384,40 +368,6 @@ class FakeSlackApi:
             self.calls.pop()  # a refused call did not do anything
             return self._rate_limited()
         return web.json_response({"ok": False, "error": error})
-
-    @property
-    def authorize_url(self) -> str:
-        """Where "Add to Slack" sends the browser (SLACK_AUTHORIZE_URL)."""
-        return f"http://127.0.0.1:{self.port}/oauth/v2/authorize"
-
-    async def _authorize(self, request: web.Request) -> web.Response:
-        """The person approves (or, with nothing to approve, cancels) the install; the browser
-        goes back to the app with a code and the state it came with."""
-        query = dict(request.query)
-        self.authorize_requests.append(query)
-        back = {"state": query.get("state", "")}
-        if query.get("client_id") != CLIENT_ID:
-            return web.Response(status=400, text="invalid client_id")
-        if self.approvals:
-            grant = self.approvals.popleft()
-            code = f"code-{grant.workspace}-{next(self._issued)}"
-            self.grants[code] = grant
-            back["code"] = code
-        else:
-            back["error"] = "access_denied"
-        raise web.HTTPFound(f"{self.redirect_url}?{urlencode(back)}")
-
-    def _client_auth(self, request: web.Request, args: dict[str, Any]) -> str | None:
-        """Why the app's own credentials are refused (None: they are good); Slack takes them as
-        HTTP Basic or in the body."""
-        header = request.headers.get("Authorization", "")
-        if header.startswith("Basic "):
-            client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
-        else:
-            client_id, secret = str(args.get("client_id")), str(args.get("client_secret"))
-        if client_id != CLIENT_ID:
-            return "invalid_client_id"
-        return None if secret == CLIENT_SECRET else "bad_client_secret"
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -444,13 +394,28 @@ class FakeSlackApi:
         token = header.removeprefix("Bearer ") if header.startswith("Bearer ") else None
         # auth.test may name its token in the body, as Bolt's authorize does.
         token = token or (str(args["token"]) if args.get("token") else None)
-        workspace = self.tokens.get(token or "")
-        if workspace is None:
+        owner = self.tokens.get(token or "")
+        if owner is None:
             self.history.append((method, None, 200))
             return web.json_response({"ok": False, "error": "invalid_auth"})
-        self.calls.append(Call(method, args, token, workspace))
+        org = owner if owner in self.orgs else None
+        workspace = self._acting_in(org, args) if org else owner
+        self.calls.append(Call(method, args, token, workspace, org))
         answer = self._answer(method, args)
         self.history.append((method, workspace, answer.status))
+        said = answer.headers.get("Retry-After")
+        channel = str(args.get("channel") or args.get("channel_id") or "")
+        now = asyncio.get_running_loop().time()
+        self.answers.append(
+            Answer(
+                method,
+                workspace,
+                channel,
+                answer.status,
+                now,
+                None if said is None else float(said),
+            )
+        )
         return answer
 
     def _answer(self, method: str, args: dict[str, Any]) -> web.Response:
@@ -490,7 +455,9 @@ class FakeSlackApi:
         if self.limit_every and count % self.limit_every == 0:
             return self._rate_limited()
         if workspace in self.storming:
-            return self._rate_limited()
+            return self._rate_limited(None)
+        if self.storms.get(workspace):
+            return self._rate_limited(self.storms[workspace].pop(0))
         if self.random_429 and self._random.random() < self.random_429:
             return self._rate_limited()
         now = asyncio.get_running_loop().time()
@@ -527,55 +494,28 @@ class FakeSlackApi:
             headers={"Retry-After": str(max(1, math.ceil(seconds)))},
         )
 
+    def _acting_in(self, org: str, args: dict[str, Any]) -> str:
+        """The workspace a call with an organisation's token is about: the `team_id` it names,
+        or the workspace of the person (or DM) it names; the organisation itself otherwise."""
+        if str(args.get("team_id")) in self.org_of:
+            return str(args["team_id"])
+        for key in ("user", "user_id", "users", "channel", "channel_id"):
+            named = str(args.get(key) or "")
+            for user_id in (named, "U" + named[1:], "W" + named[1:]) if named else ():
+                user = self.users.get(user_id)
+                if user is not None and self.org_of.get(user["team_id"]) == org:
+                    return str(user["team_id"])
+        return org
+
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        workspace = str(self.calls[-1].workspace)
-        return {
-            "ok": True,
-            "team_id": workspace,
-            "team": "Pepptalk Test" if workspace == WORKSPACE else f"Workspace {workspace}",
-            "user_id": "UBOT" if workspace == WORKSPACE else f"UBOT{workspace}",
-            "bot_id": "BBOT" if workspace == WORKSPACE else f"BBOT{workspace}",
-            "url": f"https://{workspace.lower()}.slack.com/",
-        }
-
-    def _issue_tokens(self, workspace: str) -> dict[str, Any]:
-        """A new bot token for a workspace, with a refresh token when rotation is on."""
-        n = next(self._issued)
-        token = f"xoxb-{workspace}-{n:04d}-secret"
-        self.tokens[token] = workspace
-        issued: dict[str, Any] = {"access_token": token, "token_type": "bot"}
-        if self.token_expires_in is not None:
-            refresh = f"xoxe-1-{workspace}-{n:04d}-refresh"
-            self.refresh_tokens[refresh] = workspace
-            issued.update(refresh_token=refresh, expires_in=self.token_expires_in)
-        return issued
-
-    def _oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
-        if args.get("grant_type") == "refresh_token":
-            workspace = self.refresh_tokens.pop(str(args.get("refresh_token")), None)
-            if workspace is None:
-                return {"ok": False, "error": "invalid_refresh_token"}
-            return {"ok": True, "team": {"id": workspace}, **self._issue_tokens(workspace)}
-        grant = self.grants.get(str(args.get("code")))
-        if grant is None or grant.used:
-            return {"ok": False, "error": "invalid_code"}
-        grant.used = True
-        return {
-            "ok": True,
-            **self._issue_tokens(grant.workspace),
-            "scope": "commands,chat:write,chat:write.public,im:write,im:history,users:read",
-            "bot_user_id": f"UBOT{grant.workspace}",
-            "app_id": APP_ID,
-            "team": {"id": grant.workspace, "name": grant.team_name},
-            "enterprise": None,
-            "is_enterprise_install": False,
-            "authed_user": {"id": grant.installer},
-        }
+        call = self.calls[-1]
+        return self.whoami(str(call.org or call.workspace))
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(args.get("user")))
-        # A workspace's token sees that workspace's people only.
-        if user is None or user["team_id"] != self.calls[-1].workspace:
+        # A workspace's token sees that workspace's people only; an organisation's, its own.
+        call = self.calls[-1]
+        if user is None or not self.in_reach(call.org or str(call.workspace), user["team_id"]):
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": user}
 

@@ -1,52 +1,62 @@
-"""A local stand-in for the Bot Framework connector Teams bots talk to, for its token keys, and
-for the login server the bot gets its own tokens from.
+"""A local stand-in for the Bot Framework connector Teams bots talk to, and for its token keys
+(the login server the bot gets its own tokens from is in microsoft_login).
 
-The connector records what the bot sends (`/v3/conversations/...`), answers roster lookups and
-new 1:1 conversations, and can answer 429 with `Retry-After` as Teams does under load, or any
-status to one chosen conversation. The OpenID server publishes a key the tests sign tokens with,
-and the login server hands out tokens over HTTPS (MSAL takes nothing else); both can be made
-slow, and run in threads of their own, so a test can tell a slow server from a blocked loop.
+The connector records what the bot sends (`/v3/conversations/...`) and when, answers roster
+lookups and new 1:1 conversations, and can answer 429 with `Retry-After` as Teams does under
+load, or any status to one chosen conversation (even after carrying the call out, as a 502 or 504
+from Teams may). With `enforce_limits` it refuses, as Teams does, a bot that sends faster than
+Teams' published limits; with `honours_ids` it drops a message whose activity id it already took
+in that conversation. The OpenID server publishes a key the tests sign tokens with; it can be
+made slow, and runs in a thread of its own, so a test can tell a slow server from a blocked loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import datetime
-import ipaddress
 import itertools
 import json
-import shutil
-import ssl
-import tempfile
+import math
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import jwt
 from aiohttp import web
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tests.fakes.microsoft_login import FakeLogin as FakeLogin
 from tests.fakes.serving import start_on_free_port
 
 ISSUER = "https://api.botframework.com"
+# Teams' published limits on a bot sending: per conversation (seconds, most sends), and per app
+# per tenant (a second's worth).
+TEAMS_PER_CONVERSATION = ((1.0, 7), (2.0, 8))
+TEAMS_PER_TENANT = 30
 
 
 @dataclass
 class Sent:
-    """One call the bot made to the connector."""
+    """One call the bot made to the connector, and when it came (the event loop's clock)."""
 
     method: str
     conversation: str
     activity: dict[str, Any]
     activity_id: str | None = None
     authorization: str | None = None
+    at: float = 0.0
+
+    @property
+    def tenant(self) -> str:
+        """The tenant the activity is addressed in."""
+        conversation = self.activity.get("conversation") or {}
+        channel_data = self.activity.get("channelData") or {}
+        # botbuilder spells it tenantID; the channel data carries it too.
+        tenant = conversation.get("tenantID") or conversation.get("tenantId")
+        return str(tenant or (channel_data.get("tenant") or {}).get("id"))
 
 
 @dataclass(frozen=True)
@@ -68,8 +78,18 @@ class FakeConnector:
     retry_after: int = 1
     limited: int = 0
     # Statuses the next calls to a conversation get, by a part of its id: see `trouble`.
-    troubles: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)
+    troubles: dict[str, list[tuple[int, int | None, bool]]] = field(default_factory=dict)
     refused: list[Refused] = field(default_factory=list)
+    # Teams' published limits on sending (per bot per conversation, per app per tenant), kept
+    # as Teams keeps them: a send over them is answered 429 with Retry-After.
+    enforce_limits: bool = False
+    # Whether a message whose activity id was taken before in its conversation is dropped (and
+    # answered with the id it got then) rather than shown again; `repeats` counts those dropped.
+    honours_ids: bool = True
+    repeats: int = 0
+    # Take posts with 202 Accepted and no body, as Teams at times does: no id comes back.
+    quiet: bool = False
+    _taken: dict[tuple[str, str], str] = field(default_factory=dict)
     port: int = 0
     _runner: web.AppRunner | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -89,18 +109,30 @@ class FakeConnector:
         ]
 
     def trouble(
-        self, conversation_part: str, *statuses: int, retry_after: int | None = None
+        self,
+        conversation_part: str,
+        *statuses: int,
+        retry_after: int | None = None,
+        delivered: bool = False,
     ) -> None:
         """Answer the next calls to the conversation whose id contains `conversation_part` with
-        these statuses, one call each (with `Retry-After` when given), then as usual."""
+        these statuses, one call each (with `Retry-After` when given), then as usual. With
+        `delivered`, each of those calls is carried out first (the message shows) and then
+        answered with the status all the same, as a gateway that timed out does."""
         self.troubles.setdefault(conversation_part, []).extend(
-            (status, retry_after) for status in statuses
+            (status, retry_after, delivered) for status in statuses
         )
 
-    def _troubled(self, conversation: str) -> web.Response | None:
+    def posted(self, conversation_part: str = "") -> list[Sent]:
+        """The messages that show in conversations whose id contains `conversation_part`."""
+        return [s for s in self.sent if s.method == "post" and conversation_part in s.conversation]
+
+    def _troubled(self, conversation: str, delivered: bool | None = None) -> web.Response | None:
+        """The trouble queued for `conversation`, if any; `delivered`: only trouble that does
+        (or does not) carry the call out first."""
         for part, answers in self.troubles.items():
-            if part in conversation and answers:
-                status, retry_after = answers.pop(0)
+            if part in conversation and answers and delivered in (None, answers[0][2]):
+                status, retry_after, _ = answers.pop(0)
                 self.refused.append(Refused(conversation, status))
                 headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
                 return web.json_response(
@@ -126,27 +158,59 @@ class FakeConnector:
             await self._runner.cleanup()
 
     async def _post(self, request: web.Request) -> web.Response:
-        troubled = self._troubled(request.match_info["cid"])
+        conversation = request.match_info["cid"]
+        troubled = self._troubled(conversation, delivered=False)
         if troubled is not None:
             return troubled
         if self.limit_every and next(self._posts) % self.limit_every == 0:
-            self.limited += 1
-            return web.json_response(
-                {"error": {"code": "Throttled", "message": "Too many requests"}},
-                status=429,
-                headers={"Retry-After": str(self.retry_after)},
-            )
+            return self._throttled(self.retry_after)
         body = await request.json()
-        self.sent.append(
-            Sent(
-                "post",
-                request.match_info["cid"],
-                body,
-                request.match_info.get("aid"),
-                request.headers.get("Authorization"),
-            )
+        now = asyncio.get_running_loop().time()
+        if self.enforce_limits and (wait := self._over_limits(conversation, body, now)):
+            return self._throttled(wait)
+        given = body.get("id")
+        if self.honours_ids and given and (conversation, given) in self._taken:
+            self.repeats += 1
+            return web.json_response({"id": self._taken[(conversation, given)]}, status=201)
+        sent = Sent(
+            "post",
+            conversation,
+            body,
+            request.match_info.get("aid"),
+            request.headers.get("Authorization"),
+            now,
         )
-        return web.json_response({"id": f"msg-{next(self._ids)}"}, status=201)
+        self.sent.append(sent)
+        taken = f"msg-{next(self._ids)}"
+        if given:
+            self._taken[(conversation, given)] = taken
+        if self.quiet:
+            return web.Response(status=202)
+        return self._troubled(conversation, delivered=True) or web.json_response(
+            {"id": taken}, status=201
+        )
+
+    def _throttled(self, retry_after: int) -> web.Response:
+        self.limited += 1
+        return web.json_response(
+            {"error": {"code": "Throttled", "message": "Too many requests"}},
+            status=429,
+            headers={"Retry-After": str(retry_after)},
+        )
+
+    def _over_limits(self, conversation: str, body: dict[str, Any], now: float) -> int:
+        """Whole seconds until this post would keep within Teams' limits (0: it does)."""
+        tenant = Sent("post", conversation, body).tenant
+        posts = [s for s in self.sent if s.method == "post"]
+        limits = [
+            ([s.at for s in posts if s.conversation == conversation], window, most)
+            for window, most in TEAMS_PER_CONVERSATION
+        ] + [([s.at for s in posts if s.tenant == tenant], 1.0, TEAMS_PER_TENANT)]
+        for times, window, most in limits:
+            recent = [t for t in times if now - t < window]
+            if len(recent) >= most:
+                return max(1, math.ceil(recent[-most] + window - now))
+        return 0
 
     async def _update(self, request: web.Request) -> web.Response:
         troubled = self._troubled(request.match_info["cid"])
@@ -235,112 +299,3 @@ class FakeOpenId:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-TENANT_PATH = "botframework.com"
-
-
-def _certificate(
-    subject: str,
-    key: ec.EllipticCurvePrivateKey,
-    issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None = None,
-) -> x509.Certificate:
-    """A certificate for `key`: a CA's own when `issuer` is None, else one for 127.0.0.1."""
-    now = datetime.datetime.now(datetime.UTC)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
-    signer = issuer[1] if issuer else key
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(issuer[0].subject if issuer else name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()),
-            critical=False,
-        )
-    )
-    if issuer is None:
-        builder = builder.add_extension(
-            x509.BasicConstraints(ca=True, path_length=0), critical=True
-        )
-    else:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-    return builder.sign(signer, hashes.SHA256())
-
-
-class FakeLogin:
-    """The login server (Microsoft Entra ID, to MSAL) over HTTPS on 127.0.0.1, with a CA of its
-    own in `ca_file` (point REQUESTS_CA_BUNDLE at it). Tokens live a minute, so MSAL never
-    reuses one (it wants five minutes left) and every send asks again; each answer comes after
-    `delay` seconds. `url` is what MICROSOFT_LOGIN_URL takes."""
-
-    def __init__(self) -> None:
-        self.delay = 0.0
-        self.tokens: list[str] = []
-        self.folder = Path(tempfile.mkdtemp(prefix="fake-login-"))
-        ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca = _certificate("Fake login CA", ca_key)
-        key = ec.generate_private_key(ec.SECP256R1())
-        certificate = _certificate("127.0.0.1", key, (ca, ca_key))
-        self.ca_file = self.folder / "ca.pem"
-        self.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-        chain, key_file = self.folder / "chain.pem", self.folder / "key.pem"
-        chain.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-        key_file.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                with contextlib.suppress(ConnectionError):  # the bot may have given up waiting
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                tenant = owner.url
-                self._answer(
-                    {
-                        "issuer": f"{tenant}/v2.0",
-                        "authorization_endpoint": f"{tenant}/oauth2/v2.0/authorize",
-                        "token_endpoint": f"{tenant}/oauth2/v2.0/token",
-                    }
-                )
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                time.sleep(owner.delay)  # this server's own thread: a slow Microsoft
-                token = f"fake-token-{len(owner.tokens) + 1}"
-                owner.tokens.append(token)
-                self._answer({"token_type": "Bearer", "expires_in": 60, "access_token": token})
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(chain, key_file)
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.url = f"https://127.0.0.1:{self.server.server_address[1]}/{TENANT_PATH}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        shutil.rmtree(self.folder, ignore_errors=True)

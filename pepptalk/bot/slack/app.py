@@ -17,7 +17,7 @@ from pepptalk.bot.slack import actions, commands, events, views
 from pepptalk.bot.slack.after_ack import AfterAck
 from pepptalk.bot.slack.clients import SlackInstalls
 from pepptalk.bot.slack.oauth import PepptalkOAuthFlow
-from pepptalk.bot.slack.replies import AFTER_ACK, INSTALLS, SERVICES, services_of
+from pepptalk.bot.slack.replies import AFTER_ACK, INSTALLS, SERVICES, services_of, slack_actor
 from pepptalk.core.i18n import copy_for
 
 log = logging.getLogger(__name__)
@@ -42,13 +42,27 @@ async def skip_retried_events(
         services = services_of(context)
         async with services.database.uow() as uow:
             fresh = await uow.events.remember(
-                event_id=event_id, workspace_id=str(body.get("team_id", "")), now=services.clock()
+                event_id=event_id, workspace_id=str(body.get("team_id") or ""), now=services.clock()
             )
         if not fresh:
             log.info("event %s already handled; acknowledging the retry", event_id)
             return BoltResponse(status=200, body="")
     await next()
     return None
+
+
+async def note_grid_workspaces(
+    body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+) -> None:
+    """A request from a workspace of an Enterprise Grid organisation: remember which
+    organisation it belongs to, so the messages queued for its people later find the
+    organisation's token. (Not from a channel shared with another company: the workspace
+    named there may be theirs.)"""
+    workspace_id = slack_actor(body).workspace_id
+    if context.enterprise_id and workspace_id and body.get("is_ext_shared_channel") is not True:
+        installs: SlackInstalls = context[INSTALLS]
+        await installs.note(context.enterprise_id, [workspace_id], now=services_of(context).clock())
+    await next()
 
 
 def create_bolt_app(
@@ -84,6 +98,7 @@ def create_bolt_app(
 
     app.middleware(attach_services)
     app.middleware(skip_retried_events)
+    app.middleware(note_grid_workspaces)
     commands.register(app)
     actions.register(app, frozenset(services.registry.buttons))
     views.register(app, frozenset(services.registry.forms))

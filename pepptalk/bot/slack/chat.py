@@ -58,11 +58,16 @@ MAX_ALT_TEXT = 1000
 MAX_FILE_TITLE = 250
 
 
-def _retry_after(error: SlackApiError) -> float:
+def _retry_after(error: SlackApiError) -> float | None:
+    """The seconds Slack said to wait (it always says, with every 429); None when the answer
+    came without a readable Retry-After (a proxy's 429, say): the sender then backs off on its
+    own, and gives up for a while when that goes on."""
+    headers = error.response.headers
+    value = headers.get("Retry-After") or headers.get("retry-after")
     try:
-        return max(float(error.response.headers.get("Retry-After", "1")), 0.0)
+        return max(float(value), 0.0) if value is not None else None
     except (TypeError, ValueError):
-        return 1.0
+        return None
 
 
 class SlackChat:

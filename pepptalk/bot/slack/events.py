@@ -32,11 +32,19 @@ MAX_FILE = MAX_METRICS_BODY
 async def handle_user_change(
     event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext, _: AsyncWebClient
 ) -> None:
-    """People move and rename themselves; check-ins follow their own clock."""
+    """People move and rename themselves; check-ins follow their own clock. In an Enterprise
+    Grid organisation a person's profile is the organisation's, so it is kept in each of its
+    workspaces (each keeps its own teams)."""
     user = event.get("user")
     profile = profile_of(user) if isinstance(user, dict) else None
-    if profile is not None:
-        await services_of(context).habits.update_profile(str(body.get("team_id", "")), profile)
+    if profile is None:
+        return
+    workspaces = {str(body.get("team_id") or "")}
+    if context.enterprise_id:
+        installs: SlackInstalls = context[INSTALLS]
+        workspaces.update(await installs.org_workspaces(context.enterprise_id))
+    for workspace_id in sorted(workspaces - {""}):
+        await services_of(context).habits.update_profile(workspace_id, profile)
 
 
 async def handle_home_opened(
@@ -155,22 +163,63 @@ async def _copy_of(services: Services, actor: Actor) -> Copy:
     return copy_for(seat.team.language if seat else "en")
 
 
+def _org_install(context: AsyncBoltContext) -> str | None:
+    """The organisation whose org-wide install an event is about, if it is about one."""
+    return context.enterprise_id if context.is_enterprise_install else None
+
+
 async def handle_app_uninstalled(body: dict[str, Any], context: AsyncBoltContext) -> None:
-    """The workspace removed Pepptalk: its token is gone, so its queued messages end (as failed,
-    with the reason); its teams and history stay, so a reinstall finds them."""
+    """The workspace (or, for an org-wide install, the Enterprise Grid organisation) removed
+    Pepptalk: its token is gone, so its queued messages end (as failed, with the reason); its
+    teams and history stay, so a reinstall finds them."""
     installs: SlackInstalls = context[INSTALLS]
-    await installs.gone(str(body.get("team_id", "")), reason=UNINSTALLED)
+    if org := _org_install(context):
+        await installs.org_gone(org, reason=UNINSTALLED)
+    else:
+        await installs.gone(str(body.get("team_id") or ""), reason=UNINSTALLED)
 
 
 async def handle_tokens_revoked(
     event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
-    """A workspace revoked the bot's token: as good as uninstalled. (Revoked user tokens change
-    nothing: Pepptalk keeps none.)"""
+    """A workspace (or an organisation, org-wide) revoked the bot's token: as good as
+    uninstalled. (Revoked user tokens change nothing: Pepptalk keeps none.)"""
     tokens = event.get("tokens")
-    if isinstance(tokens, dict) and tokens.get("bot"):
+    if not isinstance(tokens, dict) or not tokens.get("bot"):
+        return
+    installs: SlackInstalls = context[INSTALLS]
+    if org := _org_install(context):
+        await installs.org_gone(org, reason=REVOKED)
+    else:
+        await installs.gone(str(body.get("team_id") or ""), reason=REVOKED)
+
+
+def _team_ids(event: dict[str, Any]) -> list[str]:
+    return [str(t) for t in event.get("team_ids") or [] if isinstance(t, str) and t]
+
+
+def _enterprise_of(body: dict[str, Any], context: AsyncBoltContext) -> str:
+    return str(context.enterprise_id or body.get("enterprise_id") or "")
+
+
+async def handle_team_access_granted(
+    event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """An organisation's admins added its org-wide app to workspaces: their messages go with
+    the organisation's token from now on."""
+    if enterprise_id := _enterprise_of(body, context):
         installs: SlackInstalls = context[INSTALLS]
-        await installs.gone(str(body.get("team_id", "")), reason=REVOKED)
+        await installs.note(enterprise_id, _team_ids(event), now=services_of(context).clock())
+
+
+async def handle_team_access_revoked(
+    event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """An organisation's admins took its org-wide app out of workspaces: nothing more is sent
+    there (queued messages end as failed); their teams and history stay."""
+    if enterprise_id := _enterprise_of(body, context):
+        installs: SlackInstalls = context[INSTALLS]
+        await installs.access_revoked(enterprise_id, _team_ids(event))
 
 
 EventWork = Callable[
@@ -194,9 +243,12 @@ def acked_first(work: EventWork) -> EventWork:
 
 
 def register(app: AsyncApp) -> None:
-    """Listen for the events in manifest.yml."""
+    """Listen for the events in manifest.yml (and those Slack sends an org-wide install)."""
     app.event("app_uninstalled")(handle_app_uninstalled)
     app.event("tokens_revoked")(handle_tokens_revoked)
+    # Sent to an app installed org-wide in an Enterprise Grid organisation.
+    app.event("team_access_granted")(handle_team_access_granted)
+    app.event("team_access_revoked")(handle_team_access_revoked)
     app.event("user_change")(acked_first(handle_user_change))
     app.event("app_home_opened")(acked_first(handle_home_opened))
     app.event("message")(acked_first(handle_direct_message))

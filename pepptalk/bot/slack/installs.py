@@ -1,5 +1,6 @@
-"""Many workspaces: each install's tokens kept encrypted in Pepptalk's own database, as the
-installation and OAuth state stores Bolt's OAuth flow asks for; and no token in any log line."""
+"""Many workspaces: each install's tokens (a workspace's, or an Enterprise Grid organisation's
+org-wide one) kept encrypted in Pepptalk's own database, as the installation and OAuth state
+stores Bolt's OAuth flow asks for; and no token in any log line."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from pepptalk.bot.cipher import TokenCipher, UnreadableSecretError
 from pepptalk.store.database import Database
 from pepptalk.store.installation_models import SlackInstallation
 from pepptalk.store.installations import InstallationRecord
+from pepptalk.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 # Slack's tokens as they look (xoxb- bot, xoxe- refresh, xoxp- user...).
@@ -56,7 +58,9 @@ def _datetime(epoch: int | None) -> datetime | None:
 
 
 class PepptalkInstallationStore(AsyncInstallationStore):
-    """Bolt's installation store on Pepptalk's database; bot tokens only, encrypted."""
+    """Bolt's installation store on Pepptalk's database; bot tokens only, encrypted. An
+    Enterprise Grid organisation's org-wide install serves each of its workspaces that has no
+    install of its own."""
 
     def __init__(self, *, database: Database, cipher: TokenCipher, clock: Clock) -> None:
         self.database, self.cipher, self.clock = database, cipher, clock
@@ -66,7 +70,8 @@ class PepptalkInstallationStore(AsyncInstallationStore):
         return log
 
     async def async_save(self, installation: Installation) -> None:
-        """Store an install (a second install of a workspace updates the first)."""
+        """Store an install (a second install of a workspace, or of an organisation org-wide,
+        updates the first)."""
         await self._save(installation.to_bot(), installer=installation.user_id)
 
     async def async_save_bot(self, bot: Bot) -> None:
@@ -74,14 +79,16 @@ class PepptalkInstallationStore(AsyncInstallationStore):
         await self._save(bot, installer=None)
 
     async def _save(self, bot: Bot, *, installer: str | None) -> None:
-        if not bot.team_id or not bot.bot_token:
-            # Pepptalk asks for bot scopes only: an install without a bot is not one it can use.
-            raise BoltError("the install brought no bot token for a workspace")
+        org_wide = bool(bot.is_enterprise_install)
+        # Pepptalk asks for bot scopes only: an install without a bot is not one it can use.
+        if not bot.bot_token or not (bot.enterprise_id if org_wide else bot.team_id):
+            raise BoltError("the install brought no bot token for a workspace or organisation")
         refresh = bot.bot_refresh_token
         record = InstallationRecord(
-            workspace_id=bot.team_id,
+            workspace_id=None if org_wide else bot.team_id,
             enterprise_id=bot.enterprise_id,
-            team_name=bot.team_name,
+            enterprise_name=bot.enterprise_name,
+            team_name=None if org_wide else bot.team_name,
             app_id=bot.app_id,
             bot_id=bot.bot_id,
             bot_user_id=bot.bot_user_id,
@@ -91,25 +98,34 @@ class PepptalkInstallationStore(AsyncInstallationStore):
             bot_token_expires_at=_datetime(bot.bot_token_expires_at),
             installer_user_id=installer,
         )
+        where = _named(record.workspace_id, record.enterprise_id)
         try:
             async with self.database.uow() as uow:
-                found = await uow.installations.find(bot.team_id) if installer is None else None
-                if found is not None:
-                    # A rotated bot keeps who installed it (a Bot does not carry that).
-                    record = replace(record, installer_user_id=found.installer_user_id)
+                if installer is None:
+                    found = (
+                        await uow.installations.find_org(bot.enterprise_id or "")
+                        if org_wide
+                        else await uow.installations.find(bot.team_id or "")
+                    )
+                    if found is not None:
+                        # A rotated bot keeps who installed it (a Bot does not carry that).
+                        record = replace(record, installer_user_id=found.installer_user_id)
                 await uow.installations.save(record, now=self.clock())
         except SQLAlchemyError as error:
             # Bolt turns a BoltError into its "could not save" page; nothing half-written stays.
-            log.error("could not store the install of %s: %r", bot.team_id, error)
+            log.error("could not store the install of %s: %r", where, error)
             raise BoltError("the install could not be stored") from None
 
-    async def _open(self, team_id: str | None) -> tuple[SlackInstallation, str, str | None] | None:
-        """The workspace's install with its tokens decrypted; tokens stored under an older key
-        are stored again under the newest on the way."""
-        if not team_id:
-            return None
+    async def _open(
+        self, *, enterprise_id: str | None, team_id: str | None, org_wide: bool
+    ) -> tuple[SlackInstallation, str, str | None] | None:
+        """The install that serves the request, tokens decrypted (tokens stored under an older
+        key are stored again under the newest on the way): the workspace's own, else its
+        organisation's org-wide one."""
         async with self.database.uow() as uow:
-            row = await uow.installations.find(team_id)
+            row = await _lookup(
+                uow, enterprise_id=enterprise_id, team_id=team_id, org_wide=org_wide
+            )
             if row is None:
                 return None
             try:
@@ -119,9 +135,9 @@ class PepptalkInstallationStore(AsyncInstallationStore):
                 )
             except UnreadableSecretError:
                 log.error(
-                    "the tokens of workspace %s cannot be decrypted with PEPPTALK_ENCRYPTION_KEY "
+                    "the tokens of %s cannot be decrypted with PEPPTALK_ENCRYPTION_KEY "
                     "(was the key they were stored under removed?); reinstall the app there",
-                    team_id,
+                    _named(row.workspace_id, row.enterprise_id),
                 )
                 return None
             if token.rotated is not None:
@@ -137,9 +153,11 @@ class PepptalkInstallationStore(AsyncInstallationStore):
         team_id: str | None,
         is_enterprise_install: bool | None = False,
     ) -> Bot | None:
-        """The workspace's bot, tokens decrypted."""
+        """The bot that serves a workspace (or an organisation), tokens decrypted."""
         installation = await self.async_find_installation(
-            enterprise_id=enterprise_id, team_id=team_id
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
         )
         return installation.to_bot() if installation is not None else None
 
@@ -151,9 +169,15 @@ class PepptalkInstallationStore(AsyncInstallationStore):
         user_id: str | None = None,
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
-        """The workspace's install, tokens decrypted. Pepptalk keeps no user's own install, so
-        asking for one person's gives None unless they installed it."""
-        opened = await self._open(team_id)
+        """The install that serves a workspace, tokens decrypted: its own, else the org-wide
+        install of its organisation (named in the request, or known from an earlier one); with
+        `is_enterprise_install` or no workspace, the organisation's. Pepptalk keeps no user's
+        own install, so asking for one person's gives None unless they installed it."""
+        opened = await self._open(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            org_wide=bool(is_enterprise_install) or not team_id,
+        )
         if opened is None:
             return None
         row, token, refresh = opened
@@ -162,6 +186,7 @@ class PepptalkInstallationStore(AsyncInstallationStore):
         return Installation(
             app_id=row.app_id,
             enterprise_id=row.enterprise_id,
+            enterprise_name=row.enterprise_name,
             team_id=row.workspace_id,
             team_name=row.team_name,
             bot_token=token,
@@ -170,6 +195,7 @@ class PepptalkInstallationStore(AsyncInstallationStore):
             bot_scopes=row.bot_scopes,
             bot_refresh_token=refresh,
             bot_token_expires_at=_epoch(row.bot_token_expires_at),
+            is_enterprise_install=row.org_wide,
             user_id=row.installer_user_id or "",
             installed_at=row.installed_at.timestamp(),
         )
@@ -179,22 +205,50 @@ class PepptalkInstallationStore(AsyncInstallationStore):
         async with self.database.uow() as uow:
             return await uow.installations.remove(team_id, reason=reason)
 
-    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        """Bolt's uninstall hook: forget the workspace's install."""
+    async def remove_org(self, enterprise_id: str, *, reason: str) -> int:
+        """Forget an organisation's org-wide install and end the queued messages of its
+        workspaces that have no install of their own; how many were ended."""
+        async with self.database.uow() as uow:
+            return await uow.installations.remove_org(enterprise_id, reason=reason)
+
+    async def _forget(self, enterprise_id: str | None, team_id: str | None) -> None:
         if team_id:
             await self.remove(team_id, reason=UNINSTALLED)
+        elif enterprise_id:
+            await self.remove_org(enterprise_id, reason=UNINSTALLED)
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        """Bolt's uninstall hook: forget the install (no workspace: the organisation's)."""
+        await self._forget(enterprise_id, team_id)
 
     async def async_delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
     ) -> None:
-        """Bolt's uninstall hook: forget the workspace's install (no user installs are kept)."""
-        if team_id and user_id is None:
-            await self.remove(team_id, reason=UNINSTALLED)
+        """Bolt's uninstall hook: forget the install (no user installs are kept)."""
+        if user_id is None:
+            await self._forget(enterprise_id, team_id)
 
     async def async_delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        """Bolt's uninstall hook: forget the workspace's install."""
-        if team_id:
-            await self.remove(team_id, reason=UNINSTALLED)
+        """Bolt's uninstall hook: forget the install (no workspace: the organisation's)."""
+        await self._forget(enterprise_id, team_id)
+
+
+async def _lookup(
+    uow: UnitOfWork, *, enterprise_id: str | None, team_id: str | None, org_wide: bool
+) -> SlackInstallation | None:
+    """The install row that serves a workspace, or an organisation when `org_wide`."""
+    if team_id and not org_wide:
+        row = await uow.installations.find(team_id)
+        if row is not None:
+            return row
+        # A Grid workspace with no install of its own is reached through its organisation's.
+        enterprise_id = enterprise_id or await uow.installations.org_of(team_id)
+    return await uow.installations.find_org(enterprise_id) if enterprise_id else None
+
+
+def _named(workspace_id: str | None, enterprise_id: str | None) -> str:
+    """An install as a log line names it."""
+    return f"workspace {workspace_id}" if workspace_id else f"organisation {enterprise_id}"
 
 
 class PepptalkStateStore(AsyncOAuthStateStore):

@@ -1,6 +1,7 @@
-"""Installing Pepptalk in a Slack workspace: "Add to Slack" at GET /slack/install, Slack's OAuth v2
-redirect at GET /slack/oauth_redirect, through Bolt's OAuth flow on Pepptalk's own stores. Every
-outcome is a short page in the installer's language; no failure is a server error."""
+"""Installing Pepptalk in a Slack workspace, or org-wide in an Enterprise Grid organisation: "Add
+to Slack" at GET /slack/install, Slack's OAuth v2 redirect at GET /slack/oauth_redirect, through
+Bolt's OAuth flow on Pepptalk's own stores. Every outcome is a short page in the installer's
+language; no failure is a server error."""
 
 from __future__ import annotations
 
@@ -118,11 +119,31 @@ class PepptalkOAuthFlow(AsyncOAuthFlow):
         ).body
 
 
+# Where an organisation's admins add an org-wide app to its workspaces (until they do, it is in
+# none of them).
+ADD_TO_WORKSPACES = (
+    "https://app.slack.com/manage/{enterprise}/integrations/profile/{app}/workspaces/add"
+)
+
+
 async def installed(args: AsyncSuccessArgs) -> BoltResponse:
-    """The install went through: say where Pepptalk now is."""
+    """The install went through: say where Pepptalk now is (org-wide: what is left to do)."""
     installation = args.installation
-    log.info("Slack: installed in workspace %s", installation.team_id)
     copy = copy_for(language_of(args.request))
+    if installation.is_enterprise_install:
+        log.info("Slack: installed org-wide in organisation %s", installation.enterprise_id)
+        organisation = installation.enterprise_name or installation.enterprise_id or "Slack"
+        link = ADD_TO_WORKSPACES.format(
+            enterprise=installation.enterprise_id, app=installation.app_id
+        )
+        return page(
+            copy,
+            title=copy("install.done_title"),
+            body=copy("install.done_org", organisation=organisation),
+            link=(link, copy("install.add_workspaces")) if installation.app_id else None,
+            status=200,
+        )
+    log.info("Slack: installed in workspace %s", installation.team_id)
     workspace = installation.team_name or installation.team_id or "Slack"
     return page(
         copy,

@@ -83,12 +83,18 @@ async def answer(
 
 
 def slack_actor(body: dict[str, Any], *, user_id: object = None) -> Actor:
-    """The person acting, from any Slack payload: a slash command, an interaction or an event."""
-    raw_user, raw_team = body.get("user"), body.get("team")
+    """The person acting, from any Slack payload: a slash command, an interaction or an event.
+    The workspace is always a workspace's own team id, also in an Enterprise Grid organisation
+    (whose interactions may come with no `team`: the view's or the person's then names it)."""
+    raw_user, raw_team, raw_view = body.get("user"), body.get("team"), body.get("view")
     user: dict[str, Any] = raw_user if isinstance(raw_user, dict) else {}
     team: dict[str, Any] = raw_team if isinstance(raw_team, dict) else {}
+    view: dict[str, Any] = raw_view if isinstance(raw_view, dict) else {}
+    workspace = (
+        team.get("id") or body.get("team_id") or view.get("team_id") or user.get("team_id") or ""
+    )
     return Actor(
-        workspace_id=str(team.get("id") or body.get("team_id") or user.get("team_id") or ""),
+        workspace_id=str(workspace),
         user_id=str(user_id or user.get("id") or body.get("user_id") or ""),
         platform=Platform.SLACK,
     )

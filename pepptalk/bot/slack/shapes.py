@@ -28,6 +28,10 @@ _STRINGS = (
     "callback_id",
 )
 _OBJECTS = ("team", "user", "channel", "container", "view", "event", "message", "state")
+# Fields an Enterprise Grid organisation's org-wide install may get as null: its interactions
+# can come with no `team` (the person's team_id names the workspace), events about the install
+# itself with no `team_id`.
+_NULLABLE = frozenset({"team", "team_id", "enterprise_id"})
 _EVENT_STRINGS = ("type", "channel", "text", "tab", "channel_type", "subtype", "bot_id", "ts")
 _VIEW_STRINGS = ("id", "callback_id", "private_metadata", "hash", "type")
 _ACTION_STRINGS = ("action_id", "block_id", "value", "type")
@@ -41,7 +45,7 @@ def problem(body: Any) -> str | None:
     if found:
         return found
     for name in ("team", "user"):
-        if name in body and not isinstance(body[name].get("id"), str):
+        if body.get(name) is not None and not isinstance(body[name].get("id"), str):
             return f"{name}.id is not a string"
     kind = body.get("type")
     if kind == "block_actions":
@@ -59,12 +63,16 @@ def _fields(
     where: Mapping[str, Any], at: str, *, strings: tuple[str, ...], objects: tuple[str, ...] = ()
 ) -> str | None:
     for name in strings:
-        if name in where and not isinstance(where[name], str):
+        if _present(where, name) and not isinstance(where[name], str):
             return f"{at}{name} is not a string"
     for name in objects:
-        if name in where and not isinstance(where[name], Mapping):
+        if _present(where, name) and not isinstance(where[name], Mapping):
             return f"{at}{name} is not an object"
     return None
+
+
+def _present(where: Mapping[str, Any], name: str) -> bool:
+    return name in where and not (where[name] is None and name in _NULLABLE)
 
 
 def _actions(actions: Any) -> str | None:

@@ -10,9 +10,14 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationParameters,
+    ResourceResponse,
+)
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from pepptalk.bot.services import Clock
@@ -21,7 +26,13 @@ from pepptalk.bot.teams.references import stored as stored_reference
 from pepptalk.bot.teams.render import render_card
 from pepptalk.core.kinds import Platform
 from pepptalk.core.messages import Message, Person, Rich
-from pepptalk.core.ports import DeliveryError, RateLimitedError, SentMessage, UserProfile
+from pepptalk.core.ports import (
+    SENDING_KEY,
+    DeliveryError,
+    RateLimitedError,
+    SentMessage,
+    UserProfile,
+)
 from pepptalk.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -43,6 +54,31 @@ def card_activity(
     activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
     activity.summary = message.summary
     return activity
+
+
+async def _post_as(
+    turn_context: TurnContext, activity: Activity, activity_id: str
+) -> ResourceResponse | None:
+    """Post `activity` as `turn_context.send_activity` would, but under `activity_id`: the SDK
+    clears any id a bot sets, and the same message tried again after a 502 or 504 (which Teams
+    may have delivered all the same) must carry the same id for a connector that drops a
+    repeated id to drop it."""
+    client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+    if client is None:
+        # No connector behind this turn (a test adapter): the SDK's own way, without the id.
+        return await turn_context.send_activity(activity)
+    reference = TurnContext.get_conversation_reference(turn_context.activity)
+    activity = TurnContext.apply_conversation_reference(activity, reference)
+    activity.id = activity_id
+    activity.input_hint = activity.input_hint or "acceptingInput"
+    conversation = activity.conversation.id
+    if activity.reply_to_id:
+        response = await client.conversations.reply_to_activity(
+            conversation, activity.reply_to_id, activity
+        )
+    else:
+        response = await client.conversations.send_to_conversation(conversation, activity)
+    return response if isinstance(response, ResourceResponse) else None
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -170,18 +206,24 @@ class TeamsChat:
     ) -> SentMessage:
         sent: dict[str, str] = {}
         failures: list[BaseException] = []
+        # Set while the outbox sends: the same on every try of this message.
+        key = SENDING_KEY.get()
 
         async def post(turn_context: TurnContext) -> None:
+            activity = card_activity(message, prefix=prefix, people=people)
             # The adapter's turn error handler would swallow a failed send; carry it out instead.
             try:
-                response = await turn_context.send_activity(
-                    card_activity(message, prefix=prefix, people=people)
-                )
+                if key:
+                    response = await _post_as(turn_context, activity, key)
+                else:
+                    response = await turn_context.send_activity(activity)
             except (HttpOperationError, *NETWORK_ERRORS) as error:
                 failures.append(error)
                 return
             reference = TurnContext.get_conversation_reference(turn_context.activity)
             sent["conversation"] = reference.conversation.id if reference.conversation else ""
+            # Teams may accept with 202 and no body: accepted all the same (and sending it
+            # again would show it twice), only it cannot be updated later.
             sent["id"] = response.id if response and response.id else ""
             if remember is not None:
                 workspace_id, user_id = remember
@@ -191,9 +233,9 @@ class TeamsChat:
                     )
 
         await _connector_call(run(post), failures, scope=scope)
-        if not sent.get("id"):
+        if "id" not in sent:
             raise DeliveryError("teams: the message was not accepted", permanent=False)
-        return SentMessage(channel=sent.get("conversation", ""), ref=sent.get("id", ""))
+        return SentMessage(channel=sent["conversation"], ref=sent["id"])
 
     async def update_direct(
         self,

@@ -64,8 +64,14 @@ class SlackHarness:
         return self.api.responses[self._responses - 1]
 
     async def command(
-        self, user_id: str, text: str, *, workspace: str = WORKSPACE
+        self,
+        user_id: str,
+        text: str,
+        *,
+        workspace: str = WORKSPACE,
+        extra: dict[str, str] | None = None,
     ) -> dict[str, Any]:
+        """Type /pepptalk `text`; `extra` adds fields (an Enterprise Grid organisation's)."""
         body = urlencode(
             {
                 "token": "legacy",
@@ -76,6 +82,7 @@ class SlackHarness:
                 "response_url": self.api.response_url("command"),
                 "trigger_id": "trigger-1",
                 "channel_id": "C0",
+                **(extra or {}),
             }
         )
         headers = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body)}
@@ -115,17 +122,24 @@ class SlackHarness:
         assert response.status == 200
 
     async def event(
-        self, event: dict[str, Any], *, event_id: str, retry: int = 0, workspace: str = WORKSPACE
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str,
+        retry: int = 0,
+        workspace: str | None = WORKSPACE,
+        extra: dict[str, Any] | None = None,
     ) -> int:
-        body = json.dumps(
-            {
-                "type": "event_callback",
-                "team_id": workspace,
-                "event_id": event_id,
-                "event_time": int(time.time()),
-                "event": event,
-            }
-        )
+        """Send an event; `extra` adds to (or, with None, takes out of) the envelope."""
+        envelope = {
+            "type": "event_callback",
+            "team_id": workspace,
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": event,
+            **(extra or {}),
+        }
+        body = json.dumps({k: v for k, v in envelope.items() if v is not None})
         headers = signed_headers(body)
         if retry:
             headers["X-Slack-Retry-Num"] = str(retry)

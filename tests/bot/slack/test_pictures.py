@@ -26,6 +26,7 @@ from pepptalk.handlers.registry import REGISTRY
 from pepptalk.store.outbox import DeliveryJob, NewDelivery
 from pepptalk.store.uow import UnitOfWork
 from tests.bot.slack.harness import SlackHarness, running_pepptalk
+from tests.bot.told import as_told
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack_api import PNG_SIGNATURE, TOKEN, WORKSPACE
 from tests.stored import membership
@@ -253,7 +254,7 @@ async def test_a_rate_limit_on_sharing_is_waited_out_and_the_message_shows_once(
     report = await drain(slack, registry, sleep)
 
     assert (report.sent, report.rate_limited, report.retried) == (1, 1, 0)
-    assert sleep.waits == [3.0], "the sender waited as Slack asked"
+    assert as_told(sleep.waits, 3.0), "the sender waited as Slack asked"
     # The whole message went again: the first file was never shared and stays private.
     first, second = slack.api.uploads.values()
     assert not first.completed and second.completed

@@ -20,6 +20,7 @@ from pepptalk.bot.delivery import BACKOFF_FIRST, DrainReport, deliver_pending
 from pepptalk.bot.jobs import claim, drain
 from tests.bot.teams.activities import message, person
 from tests.bot.teams.site import MONDAY_0830_OSLO, TeamsSite, teams_site
+from tests.bot.told import as_told
 from tests.fakes.clock import FakeClock
 from tests.fakes.teams_connector import FakeConnector, Refused
 
@@ -152,11 +153,11 @@ async def test_a_429_with_retry_after_holds_back_that_conversation_for_as_long(
 
     await sleep.asked(1)
     await everyone_else_has_theirs(connector)
-    assert sleep.waits == [2.0] and mornings(connector, TROUBLED) == 0
+    assert as_told(sleep.waits, 2.0) and mornings(connector, TROUBLED) == 0
     sleep.release()
     report = await sending
 
     assert report.sent == len(SELLERS) and report.rate_limited == 1
-    assert sleep.waits == [2.0]
+    assert as_told(sleep.waits, 2.0)
     for seller in SELLERS:
         assert mornings(connector, seller) == 1, seller.name
