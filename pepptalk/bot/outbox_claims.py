@@ -29,6 +29,9 @@ RENEW_EVERY = timedelta(seconds=10)
 LEASE_MARGIN = timedelta(seconds=10)
 # Rows renewed per statement, within SQLite's bound-parameter limit.
 RENEW_CHUNK = 500
+# How often a mark of what went out is written again before the rows are given up on.
+MARK_TRIES = 3
+DEADLOCK = "40P01"
 
 
 class SentMarks:
@@ -62,15 +65,21 @@ class SentMarks:
         await done
 
     async def _write(self, results: list[SentResult]) -> None:
-        for attempt in (1, 2):
+        for attempt in range(1, MARK_TRIES + 1):
             try:
                 async with self._database.uow() as uow:
                     await uow.outbox.mark_sent(results, now=self._clock())
                 return
             except DBAPIError as error:
-                # These went out: a mark lost to a dropped connection would send them again.
-                if attempt == 2 or not reconnected(error):
+                # These went out: a mark lost to a dropped connection, or to a deadlock the
+                # database broke by aborting us, would send them again. Write it again instead.
+                if attempt == MARK_TRIES or not (reconnected(error) or _deadlocked(error)):
                     raise
+
+
+def _deadlocked(error: DBAPIError) -> bool:
+    """Whether the database aborted the statement to break a deadlock (PostgreSQL's 40P01)."""
+    return getattr(error.orig, "sqlstate", None) == DEADLOCK
 
 
 class Lease:
@@ -82,11 +91,14 @@ class Lease:
         self.owner = owner
         self._until: dict[int, datetime] = {}
         self._renewing = asyncio.Lock()
+        # The earliest lease end held (None: none), so checks between renewals cost nothing.
+        self._first_until: datetime | None = None
 
     def taken(self, ids: list[int], until: datetime) -> None:
         """These rows were leased until `until`."""
         for row in ids:
             self._until[row] = until
+        self._first_until = min(self._first_until or until, until)
 
     def released(self, row: int) -> None:
         """The row is done with (sent, handed back or failed)."""
@@ -110,7 +122,14 @@ class Lease:
     async def keep_up(self) -> None:
         """Renew now what is past its renewal time, by the drain's clock (which may run apart
         from the timer in `kept`)."""
+        # Before every send: only look through the rows when the earliest lease is due, not
+        # thousands of times a second over every row held.
+        first = self._first_until
+        if first is None or self._clock() < first - (LEASE_FOR - RENEW_EVERY):
+            return
         if not self._safe(due_only=True):
+            # What was due has been released since: look again from the earliest still held.
+            self._first_until = min(self._until.values(), default=None)
             return
         async with self._renewing:
             rows = self._safe(due_only=True)
@@ -126,6 +145,8 @@ class Lease:
         if not rows:
             return
         until = self._clock() + LEASE_FOR
+        # In id order across the chunks too: the order the marks lock rows in.
+        rows = sorted(rows)
         try:
             async with self._database.uow() as uow:
                 for start in range(0, len(rows), RENEW_CHUNK):
@@ -138,6 +159,7 @@ class Lease:
         for row in rows:
             if row in self._until:
                 self._until[row] = until
+        self._first_until = min(self._until.values(), default=None)
 
     @contextlib.asynccontextmanager
     async def kept(self) -> AsyncIterator[None]:

@@ -120,15 +120,19 @@ class OutboxRepository:
         """Extend `owner`'s lease to `until` on those of `ids` it still holds."""
         if not ids:
             return
-        await self._session.execute(
-            update(Delivery)
-            .where(
-                Delivery.id.in_(ids),
-                Delivery.lease_owner == owner,
-                Delivery.status == DeliveryStatus.PENDING,
-            )
-            .values(lease_until=until)
+        mine = (
+            Delivery.id.in_(ids),
+            Delivery.lease_owner == owner,
+            Delivery.status == DeliveryStatus.PENDING,
         )
+        if is_postgresql(self._session):
+            # Lock the rows in id order, as the marks of what was sent do (mark_sent): two
+            # statements taking one sender's rows in different orders deadlock, and a mark
+            # lost that way would send its message again.
+            await self._session.execute(
+                select(Delivery.id).where(*mine).order_by(Delivery.id).with_for_update()
+            )
+        await self._session.execute(update(Delivery).where(*mine).values(lease_until=until))
 
     async def mark_sent(self, results: Sequence[SentResult], *, now: datetime) -> None:
         """Record deliveries as sent, and where they landed."""
@@ -146,9 +150,10 @@ class OutboxRepository:
                 "attempts": result.attempts,
                 "error": None,
             }
-            for result in results
+            for result in sorted(results, key=lambda r: r.delivery_id)
         ]
-        # One executemany by primary key, not a round trip per message.
+        # One executemany by primary key, not a round trip per message; in id order, the order
+        # renew_lease locks them in, so the two never deadlock.
         await self._session.execute(update(Delivery), rows)
 
     async def reschedule(
