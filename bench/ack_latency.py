@@ -1,10 +1,14 @@
-"""Slash-command ack latency: Pepptalk's /slack/events against a bare Bolt app that only acks.
+"""Slash-command time-to-answer: Pepptalk's answer in the ack against a bare Bolt app that acks
+a static text of the same size, the floor for any app that answers in the ack.
 
 Both servers run in this process on 127.0.0.1, with their Web API client pointed at the local
-FakeSlackApi. Each request is a signed `/pepptalk help`; the time measured is from sending the
-request to reading the HTTP response, which is when Slack would see the ack.
+FakeSlackApi. Pepptalk's database (SQLite, or a schema of its own on PostgreSQL) holds a few
+teams with some weeks of history; each request is a signed `/pepptalk <command>` from one of
+their leaders. The time measured is from sending the request to reading the HTTP response, which
+is when Slack would show the answer.
 
-    .venv/bin/python -m bench.ack_latency [--requests 500] [--concurrency 50]
+    .venv/bin/python -m bench.ack_latency [--requests 500] [--concurrency 50] [--rounds 5]
+        [--commands seen help] [--database postgresql://user:password@host:port/database]
 """
 
 from __future__ import annotations
@@ -13,12 +17,15 @@ import argparse
 import asyncio
 import logging
 import math
+import os
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -28,23 +35,52 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import Engine, event, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from pepptalk.bot.app import create_app
-from pepptalk.bot.config import Settings
+from pepptalk.bot.config import Settings, async_database_url
+from pepptalk.bot.services import Services
 from pepptalk.core.i18n import copy_for
+from pepptalk.core.kinds import FeedbackKind, Mood, Platform
+from pepptalk.core.ports import Actor
+from pepptalk.handlers.registry import REGISTRY
+from pepptalk.store.base import Base
+from pepptalk.store.database import Database, create_engine
+from pepptalk.store.models import Checkin, Feedback, Member, Win
+from tests.fakes.chat import FakeChat
 from tests.fakes.serving import served
 from tests.fakes.slack_api import TOKEN, WORKSPACE, FakeSlackApi
 
 SECRET = "bench-signing-secret"
 WARMUP = 20
+POSTGRES_EXAMPLE = "postgresql://pepptalk_test:pepptalk_test@127.0.0.1:5432/pepptalk_test"
+# The seeded history: a few teams, each a leader and a handful of sellers, four weeks back.
+TEAMS = 5
+SELLERS = 8
+WEEKS = 4
+KINDS = tuple(FeedbackKind)
+PERCENTILES = (50, 90, 99)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Result:
-    """Latencies (seconds) of one run, and how long the whole run took."""
+    """Latencies (seconds) of one server's runs, their wall and CPU time, the answers' sizes."""
 
-    latencies: list[float]
-    wall: float
+    latencies: list[float] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    failed: int = 0
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    def add(self, other: Result) -> None:
+        """Count another run in."""
+        self.latencies += other.latencies
+        self.sizes += other.sizes
+        self.failed += other.failed
+        self.wall += other.wall
+        self.cpu += other.cpu
 
     def percentile(self, p: float) -> float:
         """The p-th percentile (nearest rank), in seconds."""
@@ -52,43 +88,29 @@ class Result:
         rank = min(len(ordered), max(1, math.ceil(p / 100 * len(ordered))))
         return ordered[rank - 1]
 
-    @property
-    def p50(self) -> float:
-        return self.percentile(50)
-
-    @property
-    def p99(self) -> float:
-        return self.percentile(99)
-
-    @property
-    def slowest(self) -> float:
-        return max(self.latencies)
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.wall
-
     def line(self, name: str) -> str:
         """One printable row."""
+        p50, p90, p99 = (self.percentile(p) * 1000 for p in PERCENTILES)
+        count = len(self.latencies)
         return (
-            f"{name:<10} n={len(self.latencies):<5} p50={self.p50 * 1000:7.2f} ms  "
-            f"p99={self.p99 * 1000:7.2f} ms  max={self.slowest * 1000:7.2f} ms  "
-            f"{self.rate:8.1f} req/s"
+            f"  {name:<9} p50={p50:7.2f} ms  p90={p90:7.2f} ms  p99={p99:7.2f} ms  "
+            f"max={max(self.latencies) * 1000:7.2f} ms  {count / self.wall:6.1f} req/s  "
+            f"cpu {self.cpu / count * 1000:5.2f} ms/req  body {sum(self.sizes) / count:.0f} B"
         )
 
 
-def signed_command(fake: FakeSlackApi, i: int) -> tuple[bytes, dict[str, str]]:
-    """A `/pepptalk help` body and headers, signed the way Slack signs them."""
+def signed_command(fake: FakeSlackApi, i: int, user: str, words: str) -> tuple[str, dict[str, str]]:
+    """A `/pepptalk <words>` body from `user` and its headers, signed the way Slack signs."""
     body = urlencode(
         {
             "token": "verification-token-unused",
             "team_id": WORKSPACE,
             "team_domain": "pepptalk-test",
             "channel_id": "D0BENCH",
-            "user_id": f"UBENCH{i:05d}",
-            "user_name": f"bench{i}",
+            "user_id": user,
+            "user_name": user.lower(),
             "command": "/pepptalk",
-            "text": "help",
+            "text": words,
             "response_url": fake.response_url(f"r{i}"),
             "trigger_id": f"{i}.1.bench",
         }
@@ -100,26 +122,74 @@ def signed_command(fake: FakeSlackApi, i: int) -> tuple[bytes, dict[str, str]]:
         "X-Slack-Request-Timestamp": timestamp,
         "X-Slack-Signature": signature,
     }
-    return body.encode(), headers
+    return body, headers
 
 
-@asynccontextmanager
-async def serving(app: web.Application) -> AsyncIterator[str]:
-    """Serve an aiohttp app on 127.0.0.1, a free port; yields its /slack/events URL."""
-    async with served(app) as url:
-        yield f"{url}/slack/events"
+def history(team_id: int, leader_id: int, seller: Member, n: int, now: datetime) -> list[Base]:
+    """A seller's weeks: a check-in each workday, a talk every ninth day, a win every sixth
+    (every other one shouted out)."""
+    at: dict[str, Any] = {"workspace_id": WORKSPACE, "team_id": team_id, "member_id": seller.id}
+    rows: list[Base] = []
+    for d in range(WEEKS * 7 + 1):
+        day = now.date() - timedelta(days=d)
+        stamp = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=7)
+        if day.weekday() < 5:
+            answered = {"answered_at": stamp, "updated_at": stamp, "mood_at": stamp}
+            mood = Mood(1 + (n + d) % 5)
+            rows.append(Checkin(**at, **answered, local_date=day, mood=mood, note=f"day {d}"))
+        if (n + d) % 9 == 0:
+            kind = KINDS[d % len(KINDS)]
+            talk = {"given_by": leader_id, "kind": kind, "note": "a talk", "given_on": day}
+            rows.append(Feedback(**at, **talk, created_at=stamp))
+        if (n + d) % 6 == 0:
+            shouted = stamp if d % 2 else None
+            rows.append(
+                Win(**at, text=f"Deal {d}", won_on=day, created_at=stamp, shouted_at=shouted)
+            )
+    return rows
 
 
-def bare_web_app(fake: FakeSlackApi) -> web.Application:
-    """The smallest Bolt app: same secret and client, `/pepptalk` only acks."""
+async def seed(database: Database, now: datetime) -> list[str]:
+    """Teams made the way leaders make them, then weeks of their sellers' history; the
+    leaders' user ids."""
+    chat = FakeChat()
+    habits = Services(database=database, chat=chat, registry=REGISTRY).habits
+    leaders = [f"ULEAD{t:02d}" for t in range(TEAMS)]
+    for t, leader in enumerate(leaders):
+        sellers = [f"USELL{t:02d}{s:02d}" for s in range(SELLERS)]
+        chat.add_user(leader, f"Leader {t:02d}", "Europe/Oslo")
+        for s, seller in enumerate(sellers):
+            chat.add_user(seller, f"Seller {t:02d}-{s:02d}", "Europe/Oslo")
+        actor = Actor(WORKSPACE, leader, Platform.SLACK)
+        for words in (
+            f"team create Team {t:02d}",
+            "team add " + " ".join(f"<@{u}>" for u in sellers),
+        ):
+            if (await habits.command(actor, words)).message is None:
+                raise RuntimeError(f"seeding team {t} failed at `{words}`")
+    async with database.uow() as uow:
+        for leader in leaders:
+            seat = await uow.teams.membership(WORKSPACE, leader)
+            assert seat is not None
+            for n, member in enumerate(await uow.teams.sellers(seat.team.id)):
+                member.joined_at = now - timedelta(days=WEEKS * 7 + 1)
+                uow.session.add_all(history(seat.team.id, seat.member.id, member, n, now))
+    return leaders
+
+
+def floor_web_app(fake: FakeSlackApi, size: int) -> web.Application:
+    """The smallest Bolt app that answers: same secret and client, and a listener that acks
+    with `size` characters of static text, run before the response as Pepptalk's are."""
     bolt = AsyncApp(
         client=AsyncWebClient(token=TOKEN, base_url=fake.base_url, timeout=10),
         signing_secret=SECRET,
+        process_before_response=True,
     )
+    answer = "x" * size
 
     @bolt.command("/pepptalk")
-    async def only_ack(ack: AsyncAck) -> None:
-        await ack()
+    async def static_answer(ack: AsyncAck) -> None:
+        await ack(answer)
 
     async def slack_events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
@@ -129,120 +199,165 @@ def bare_web_app(fake: FakeSlackApi) -> web.Application:
     return app
 
 
-async def hammer(
-    session: aiohttp.ClientSession,
-    url: str,
-    fake: FakeSlackApi,
-    *,
-    first: int,
-    count: int,
-    concurrency: int,
-) -> Result:
-    """Send `count` signed commands, `concurrency` at a time; time each until its response."""
-    slots = asyncio.Semaphore(concurrency)
-    latencies: list[float] = []
+@dataclass(frozen=True)
+class Load:
+    """What a run sends: `/pepptalk <words>` from each leader in turn, `concurrency` at a time."""
 
-    async def one(i: int) -> None:
-        body, headers = signed_command(fake, i)
-        async with slots:
-            started = time.perf_counter()
-            async with session.post(url, data=body, headers=headers) as response:
-                await response.read()
-                elapsed = time.perf_counter() - started
-            if response.status != 200:
-                raise RuntimeError(f"request {i}: HTTP {response.status}")
-            latencies.append(elapsed)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(one(i) for i in range(first, first + count)))
-    return Result(latencies=latencies, wall=time.perf_counter() - started)
+    fake: FakeSlackApi
+    leaders: list[str]
+    words: str
+    concurrency: int
 
 
-async def wait_until(done: Callable[[], bool]) -> bool:
-    """Poll until `done()`, for at most 30 s; whether it got done."""
-    for _ in range(600):
-        if done():
-            return True
-        await asyncio.sleep(0.05)
-    return done()
-
-
-async def measure(
-    name: str,
-    app: web.Application,
-    fake: FakeSlackApi,
-    *,
-    requests: int,
-    concurrency: int,
-    expect_responses: bool,
-) -> Result:
-    """Warm a server up, then time `requests` commands against it."""
+@asynccontextmanager
+async def client(app: web.Application, concurrency: int) -> AsyncIterator[Client]:
+    """Serve `app` on 127.0.0.1 and hold a client session to its /slack/events."""
     connector = aiohttp.TCPConnector(limit=concurrency)
-    async with serving(app) as url, aiohttp.ClientSession(connector=connector) as session:
-        before = len(fake.responses)
-        await hammer(session, url, fake, first=0, count=WARMUP, concurrency=concurrency)
-        result = await hammer(
-            session, url, fake, first=WARMUP, count=requests, concurrency=concurrency
-        )
-        if expect_responses:
-            # Let every background respond() land before the server goes away.
-            wanted = before + WARMUP + requests
-            if not await wait_until(lambda: len(fake.responses) >= wanted):
-                print(
-                    f"{name}: only {len(fake.responses) - before} of "
-                    f"{WARMUP + requests} replies reached the response_url"
-                )
-    return result
+    async with served(app) as base, aiohttp.ClientSession(connector=connector) as session:
+        yield Client(session, f"{base}/slack/events")
 
 
-async def main(requests: int, concurrency: int) -> None:
-    """Run both servers and print the comparison."""
-    fake = await FakeSlackApi().start()
-    with tempfile.TemporaryDirectory(prefix="pepptalk-bench-") as tmp:
-        settings = Settings(
-            database_url=f"sqlite:///{Path(tmp) / 'pepptalk.db'}",
-            slack_bot_token=SecretStr(TOKEN),
-            slack_signing_secret=SecretStr(SECRET),
-            slack_api_url=fake.base_url,
-        )
-        pepptalk = await create_app(settings)
+@dataclass(frozen=True)
+class Client:
+    """A session to one server's /slack/events."""
+
+    session: aiohttp.ClientSession
+    url: str
+
+    async def run(self, load: Load, count: int) -> Result:
+        """Send `count` signed commands of `load`; time each until its response is read."""
+        slots = asyncio.Semaphore(load.concurrency)
+        result = Result()
+        oops = copy_for("en")("errors.something_wrong")
+        # Signed before the clock starts: the client's own work is not the server's.
+        requests = [
+            signed_command(load.fake, i, load.leaders[i % len(load.leaders)], load.words)
+            for i in range(count)
+        ]
+
+        async def one(body: str, headers: dict[str, str]) -> None:
+            async with slots:
+                started = time.perf_counter()
+                async with self.session.post(self.url, data=body, headers=headers) as response:
+                    answer = await response.read()
+                    elapsed = time.perf_counter() - started
+            if response.status != 200:
+                raise RuntimeError(f"HTTP {response.status}: {answer[:200]!r}")
+            result.latencies.append(elapsed)
+            result.sizes.append(len(answer))
+            result.failed += oops in answer.decode()
+
+        started, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(one(body, headers) for body, headers in requests))
+        result.wall, result.cpu = time.perf_counter() - started, time.process_time() - cpu
+        return result
+
+
+async def floor_size(fake: FakeSlackApi, body: float) -> int:
+    """How many characters the floor's static text needs for an ack body of `body` bytes."""
+    async with client(floor_web_app(fake, 0), 1) as floor:
+        probe = await floor.run(Load(fake, ["UFLOOR"], "", 1), 1)
+    return max(0, round(body) - probe.sizes[0])
+
+
+async def compare(pepptalk: Client, load: Load, *, requests: int, rounds: int) -> Result:
+    """Time `requests` commands against Pepptalk and as many against the floor (sized to
+    Pepptalk's answer), in alternating rounds so both meet the same background load; print."""
+    warm = await pepptalk.run(load, WARMUP)
+    size = await floor_size(load.fake, sum(warm.sizes) / len(warm.sizes))
+    ours, base = Result(), Result()
+    async with client(floor_web_app(load.fake, size), load.concurrency) as floor:
+        await floor.run(load, WARMUP)
+        for r in range(rounds):
+            count = requests // rounds + (r < requests % rounds)
+            ours.add(await pepptalk.run(load, count))
+            base.add(await floor.run(load, count))
+    print(f"/pepptalk {load.words}")
+    print(ours.line("pepptalk"))
+    print(base.line("floor"))
+    ratios = (f"p{p} {ours.percentile(p) / base.percentile(p):.2f}x" for p in PERCENTILES)
+    print("  pepptalk/floor: " + ", ".join(ratios))
+    return ours
+
+
+@contextmanager
+def search_path(schema: str) -> Iterator[None]:
+    """Every PostgreSQL connection opened meanwhile (Pepptalk's own included) works in `schema`."""
+
+    def connecting(
+        dialect: Dialect, _record: ConnectionPoolEntry, _args: list[Any], params: dict[str, Any]
+    ) -> None:
+        if dialect.name == "postgresql":
+            params.setdefault("server_settings", {})["search_path"] = schema
+
+    event.listen(Engine, "do_connect", connecting)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "do_connect", connecting)
+
+
+@asynccontextmanager
+async def database_url(url: str | None) -> AsyncIterator[str]:
+    """A database for the run: a temporary SQLite file, or a PostgreSQL schema of the run's own
+    (dropped afterwards, whatever happened)."""
+    if url is None:
+        with tempfile.TemporaryDirectory(prefix="pepptalk-bench-") as tmp:
+            yield f"sqlite:///{Path(tmp) / 'pepptalk.db'}"
+        return
+    schema = f"bench_ack_{os.getpid()}"
+    admin = create_engine(async_database_url(url))
+    try:
+        async with admin.begin() as connection:
+            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         try:
-            print(
-                f"{requests} signed `/pepptalk help` requests, {concurrency} concurrent, "
-                f"after {WARMUP} warm-up requests each"
-            )
-            ours = await measure(
-                "pepptalk",
-                pepptalk.web,
-                fake,
-                requests=requests,
-                concurrency=concurrency,
-                expect_responses=True,
-            )
-            print(ours.line("pepptalk"))
-            bare = await measure(
-                "bare",
-                bare_web_app(fake),
-                fake,
-                requests=requests,
-                concurrency=concurrency,
-                expect_responses=False,
-            )
-            print(bare.line("bare bolt"))
-            print(
-                f"ratio pepptalk/bare: p50 {ours.p50 / bare.p50:.2f}x, "
-                f"p99 {ours.p99 / bare.p99:.2f}x"
-            )
-            oops = copy_for("en")("errors.something_wrong")
-            failed = sum(1 for r in fake.responses if r.get("text") == oops)
-            print(
-                f"replies posted to response_url: {len(fake.responses)} "
-                f"({failed} were the 'something went wrong' reply), "
-                f"block violations: {len(fake.violations)}"
-            )
+            with search_path(schema):
+                yield url
         finally:
-            await pepptalk.close()
-            await fake.stop()
+            async with admin.begin() as connection:
+                await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            print(f"schema {schema} dropped")
+    finally:
+        await admin.dispose()
+
+
+async def main(
+    *, requests: int, concurrency: int, rounds: int, commands: list[str], database: str | None
+) -> int:
+    """Seed, run each command against Pepptalk and the floor, and print the comparison."""
+    fake = await FakeSlackApi().start()
+    try:
+        async with database_url(database) as url:
+            settings = Settings(
+                database_url=url,
+                slack_bot_token=SecretStr(TOKEN),
+                slack_signing_secret=SecretStr(SECRET),
+                slack_api_url=fake.base_url,
+            )
+            pepptalk = await create_app(settings)
+            try:
+                engine = pepptalk.database.engine.dialect.name
+                leaders = await seed(pepptalk.database, datetime.now(UTC))
+                print(
+                    f"{engine}: {TEAMS} teams of {SELLERS} sellers, {WEEKS} weeks of history; "
+                    f"{requests} signed commands per server in {rounds} alternating rounds, "
+                    f"{concurrency} in flight, after {WARMUP} warm-up requests"
+                )
+                failed = 0
+                async with client(pepptalk.web, concurrency) as ours:
+                    for words in commands:
+                        load = Load(fake, leaders, words, concurrency)
+                        result = await compare(ours, load, requests=requests, rounds=rounds)
+                        failed += result.failed
+                print(
+                    f"'something went wrong' answers: {failed}; replies posted to the "
+                    f"response_url instead of the ack: {len(fake.responses)}"
+                )
+                return 1 if failed else 0
+            finally:
+                await pepptalk.close()
+    finally:
+        await fake.stop()
 
 
 def cli() -> argparse.Namespace:
@@ -250,13 +365,28 @@ def cli() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=500, help="timed requests per server")
     parser.add_argument("--concurrency", type=int, default=50, help="requests in flight")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="alternations between Pepptalk and the floor"
+    )
+    parser.add_argument(
+        "--commands",
+        nargs="+",
+        default=["seen", "help"],
+        help="what the leaders type after /pepptalk, one run each (default: seen help)",
+    )
+    parser.add_argument(
+        "--database",
+        default=None,
+        help=f"a PostgreSQL URL, e.g. {POSTGRES_EXAMPLE} (default: a temporary SQLite file)",
+    )
     args = parser.parse_args()
-    if args.requests < 1 or args.concurrency < 1:
-        parser.error("--requests and --concurrency must be at least 1")
+    if min(args.requests, args.concurrency, args.rounds) < 1:
+        parser.error("--requests, --concurrency and --rounds must be at least 1")
+    if args.database is not None and not async_database_url(args.database).startswith("postgres"):
+        parser.error("--database takes a postgresql:// URL")
     return args
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    options = cli()
-    asyncio.run(main(options.requests, options.concurrency))
+    raise SystemExit(asyncio.run(main(**vars(cli()))))

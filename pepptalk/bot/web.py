@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Awaitable, Callable
+from functools import cache
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -44,6 +46,18 @@ class MalformedRequests(logging.Filter):
 _MALFORMED = MalformedRequests()
 
 
+@cache
+def _freeze_startup() -> None:
+    """Leave what exists when serving starts out of the collector's full passes, once."""
+    # Modules, mappers, prompts and the app itself live as long as the process; a full pass
+    # over them all pauses every request in flight (about 0.1 s under load on a small machine).
+    gc.freeze()
+
+
+async def _serving(_app: web.Application) -> None:
+    _freeze_startup()
+
+
 @web.middleware
 async def no_server_errors(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -73,6 +87,7 @@ def create_web_app(
         middlewares=[observability.timing, no_server_errors], client_max_size=MAX_BODY
     )
     logging.getLogger("aiohttp.server").addFilter(_MALFORMED)  # the same one, however many apps
+    app.on_startup.append(_serving)
 
     async def healthz(_request: web.Request) -> web.Response:
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from string import Formatter
 from typing import Any
@@ -53,6 +53,8 @@ class Copy:
         self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
         self.locale = _LOCALES[self.language]
         self._texts = load_prompts(self.language)
+        # A text with nothing to fill in is the same every time (the help is made of them).
+        self._fixed: dict[str, Text] = {}
 
     def __call__(self, key: str, **values: object) -> str:
         """The text for `key` as plain characters, with its {placeholders} filled in."""
@@ -75,6 +77,14 @@ class Copy:
 
     def text(self, key: str, **values: object) -> Text:
         """The text for `key`, its `commands` kept apart from the words around them."""
+        if not values:
+            fixed = self._fixed.get(key)
+            if fixed is None:
+                fixed = self._fixed[key] = self._text(key, values)
+            return fixed
+        return self._text(key, values)
+
+    def _text(self, key: str, values: dict[str, object]) -> Text:
         # Split before filling in: a seller's words in a placeholder can never become a command.
         pieces = self._texts[key].split("`")
         people = any(isinstance(v, Person) for v in values.values())
@@ -90,19 +100,19 @@ class Copy:
 
     def date(self, day: dt.date) -> str:
         """A date as people write it in this language, weekday first."""
-        return str(format_date(day, format="full", locale=self.locale))
+        return _dated("full", day, self.locale)
 
     def short_date(self, day: dt.date) -> str:
         """A date without the weekday."""
-        return str(format_date(day, format="long", locale=self.locale))
+        return _dated("long", day, self.locale)
 
     def day(self, day: dt.date) -> str:
         """A date within the next weeks, short and without the year: "Thu 26 Nov"."""
-        return str(format_skeleton("MMMEd", day, locale=self.locale))
+        return _skeleton("MMMEd", day, self.locale)
 
     def month_day(self, day: dt.date) -> str:
         """A day and month only, for a chart's axis: "16 Nov"."""
-        return str(format_skeleton("MMMd", day, locale=self.locale))
+        return _skeleton("MMMd", day, self.locale)
 
     def ago(self, day: dt.date, today: dt.date) -> str:
         """How long ago a day was, as people say it: "yesterday", "3 days ago", "8 weeks ago"."""
@@ -158,11 +168,29 @@ class Copy:
         return self(f"feedback.cadence_{cadence.value.replace('-', '_')}")
 
 
+# Babel works a date's format out anew on each call, and a `seen` list formats a date per seller;
+# the dates people see are few (mostly the weeks around today), so each is worked out once.
+@lru_cache(maxsize=4096)
+def _dated(length: str, day: dt.date, locale: str) -> str:
+    return str(format_date(day, format=length, locale=locale))
+
+
+@lru_cache(maxsize=4096)
+def _skeleton(skeleton: str, day: dt.date, locale: str) -> str:
+    return str(format_skeleton(skeleton, day, locale=locale))
+
+
+# The templates are the prompts' own texts: each is parsed once, not on every reply that uses it.
+@lru_cache(maxsize=4096)
+def _parsed(template: str) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
+    return tuple(Formatter().parse(template))
+
+
 def _fill(template: str, values: dict[str, object]) -> str:
     """A template filled in; a value that ends a sentence with its own full stop (Norwegian
     "tor. 26. nov.") does not get a second one from the template."""
     out: list[str] = []
-    for literal, name, spec, conversion in Formatter().parse(template):
+    for literal, name, spec, conversion in _parsed(template):
         if out and literal.startswith(".") and out[-1].endswith("."):
             literal = literal[1:]
         out.append(literal)
@@ -178,7 +206,7 @@ def _fill_parts(template: str, values: dict[str, object]) -> list[str | Person]:
     """A template filled in, each person kept as a part of their own (to become a mention)."""
     parts: list[str | Person] = []
     text = ""
-    for literal, name, spec, _ in Formatter().parse(template):
+    for literal, name, spec, _ in _parsed(template):
         text += literal
         if name is None:
             continue

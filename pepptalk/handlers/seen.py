@@ -37,6 +37,7 @@ from pepptalk.handlers.habit import (
     by_value,
 )
 from pepptalk.handlers.leaders import claim_for_leaders, next_workday, summary_delay
+from pepptalk.store.feedback import SellerSeen
 from pepptalk.store.models import Checkin, Feedback, Member, Team
 from pepptalk.store.outbox import DeliveryJob
 from pepptalk.store.uow import UnitOfWork
@@ -150,34 +151,35 @@ def talk_buttons(copy: Copy, group: str, seller: Member) -> Buttons:
 async def show_seen(*, turn: TeamTurn, line: CommandLine) -> Reply:
     """`seen`: when each seller last had a talk, and who could use one now."""
     copy, team, today = turn.copy, turn.team, turn.today
-    sellers = await turn.uow.teams.sellers(team.id)
-    if not sellers:
+    seen = await turn.uow.feedback.sellers_seen(team.id, day=today)
+    if not seen:
         return text_reply(copy.text("team.no_sellers"))
-    last = await turn.uow.feedback.latest(team.id)
-    shouted = await turn.uow.wins.last_shoutouts(team.id)
-    mornings = {c.member_id: c for c in await turn.uow.checkins.of_team(team_id=team.id, day=today)}
 
-    def order(m: Member) -> tuple[bool, date, str]:
+    def order(row: SellerSeen) -> tuple[bool, date, str]:
         # A low start first, then whoever has waited longest for a talk.
-        return (not _started_low(mornings.get(m.id)), due_on(m, last.get(m.id)), m.display_name)
+        return (
+            not _started_low(row.morning),
+            due_on(row.seller, row.last),
+            row.seller.display_name,
+        )
 
     pairs = []
-    ordered = sorted(sellers, key=order)
-    for seller in ordered:
-        line_text = seen_line(
-            copy, team, seller, last.get(seller.id), today, this_morning=mornings.get(seller.id)
-        )
-        when = shouted.get(seller.id)
+    seen.sort(key=order)
+    for row in seen:
+        seller = row.seller
+        line_text = seen_line(copy, team, seller, row.last, today, this_morning=row.morning)
         praise = (
-            copy("wins.last_shout", ago=copy.ago(when.date(), today))
-            if when
+            copy("wins.last_shout", ago=copy.ago(row.shouted.date(), today))
+            if row.shouted
             else copy("wins.no_shout")
         )
         pairs.append((seller.display_name, f"{line_text} · {praise}"))
     # One tap to log a talk with anyone on the list, in the same order; each button says whose.
     log_buttons = tuple(
-        Button(copy("feedback.log_for", name=s.display_name), LOG_ACTION, str(s.id))
-        for s in ordered[:SEEN_BUTTONS]
+        Button(
+            copy("feedback.log_for", name=row.seller.display_name), LOG_ACTION, str(row.seller.id)
+        )
+        for row in seen[:SEEN_BUTTONS]
     )
     blocks = (
         Heading(copy("feedback.seen_title")),
@@ -195,31 +197,28 @@ async def compose_nudge(
     "snooze"; sellers in `logged` keep their row, marked done. None when nobody is left."""
     copy = copy_for(team.language)
     done = logged or {}
-    sellers = await uow.teams.sellers(team.id)
-    last = await uow.feedback.latest(team.id)
-    mornings = {c.member_id: c for c in await uow.checkins.of_team(team_id=team.id, day=day)}
-    due = [m for m in sellers if is_due(m, last.get(m.id), day) or m.id in done]
-    if not [m for m in due if m.id not in done]:
+    seen = await uow.feedback.sellers_seen(team.id, day=day)
+    due = [row for row in seen if is_due(row.seller, row.last, day) or row.seller.id in done]
+    if not [row for row in due if row.seller.id not in done]:
         return None
     due.sort(
-        key=lambda m: (
-            not _started_low(mornings.get(m.id)),
-            due_on(m, last.get(m.id)),
-            m.display_name.lower(),
+        key=lambda row: (
+            not _started_low(row.morning),
+            due_on(row.seller, row.last),
+            row.seller.display_name.lower(),
         )
     )
     blocks: list[Block] = [
         Heading(copy("feedback.nudge_title")),
         Paragraph(copy("feedback.nudge_intro")),
     ]
-    for seller in due:
+    for row in due:
+        seller = row.seller
         # The name as a field's label: set apart (bold) on every platform.
         if seller.id in done:
             blocks.append(Fields(((seller.display_name, done[seller.id]),)))
             continue
-        line = seen_line(
-            copy, team, seller, last.get(seller.id), day, this_morning=mornings.get(seller.id)
-        )
+        line = seen_line(copy, team, seller, row.last, day, this_morning=row.morning)
         blocks.append(Fields(((seller.display_name, line),)))
         blocks.append(talk_buttons(copy, f"{NUDGE_GROUP}:{seller.id}", seller))
     return Message(summary=copy("feedback.nudge_title"), blocks=tuple(blocks))

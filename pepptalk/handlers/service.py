@@ -6,6 +6,7 @@ back when the use case abandons or breaks, so a mood tap's writes land together 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -46,6 +47,11 @@ MAX_METRICS_BODY = MAX_BODY
 R = TypeVar("R")
 Clock = Callable[[], datetime]
 _REFUSALS = {Role.LEADER: "errors.leaders_only", Role.SELLER: "errors.sellers_only"}
+# Use cases under way at once; the rest wait their turn in the order they came. Left to wait in
+# the database pool instead, they would race for each connection that comes back, and under load
+# one request can lose that race again and again (the slowest answers' whole wait). Fewer than
+# the pool's 15 connections, so the schedule and the outbox still find one.
+AT_ONCE = 10
 
 
 def _refusal(copy: Copy, role: Role | None, key: str = "") -> Reply:
@@ -79,6 +85,7 @@ class Habits:
         self.policy = policy
         # Use cases that broke with an error, by what was being handled (for /metrics).
         self.failures: Counter[str] = Counter()
+        self._turns = asyncio.Semaphore(AT_ONCE)
 
     async def command(self, actor: Actor, text: str) -> Reply:
         """Answer one command, typed after `/pepptalk` (or to the bot in Teams)."""
@@ -214,7 +221,7 @@ class Habits:
         return await self._once(actor, use)
 
     async def _once(self, actor: Actor, use: Callable[[Turn], Awaitable[R]]) -> R:
-        async with self.database.uow() as uow:
+        async with self._turns, self.database.uow() as uow:
             seat = await uow.teams.membership(actor.workspace_id, actor.user_id)
             turn = Turn(
                 uow, self.chat, actor, seat, self.clock(), self.registry.commands, self.policy

@@ -9,8 +9,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import Connection, ExceptionContext
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import PoolResetState
 
 from pepptalk.store.uow import UnitOfWork
 
@@ -18,7 +19,9 @@ from pepptalk.store.uow import UnitOfWork
 def create_engine(url: str, **options: Any) -> AsyncEngine:
     """An async engine for an async URL, with SQLite tuned for one process and many readers."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_reset_on_return=None, **options
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -36,8 +39,28 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
             if READ_ONLY in str(context.original_exception):
                 context.is_disconnect = True
 
+        @event.listens_for(engine.sync_engine, "reset")
+        def _roll_back_if_open(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+            # The pool's own reset rolls back every connection it takes back, a round trip to
+            # SQLite's thread even after a commit or after reads only (which open no
+            # transaction): only one still open needs it.
+            if state.asyncio_safe and dbapi_connection.driver_connection.in_transaction:
+                dbapi_connection.rollback()
+
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **options)
+    engine = create_async_engine(url, **options)
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        # A connection the server dropped while it sat in the pool is replaced before use (and
+        # the rest of the pool with it), as pool_pre_ping does; but in one round trip, where
+        # pool_pre_ping on asyncpg takes three (BEGIN, the ping, ROLLBACK).
+        try:
+            dbapi_connection.run_async(lambda driver: driver.execute("SELECT 1"))
+        except Exception as error:
+            raise InvalidatePoolError(f"ping failed: {type(error).__name__}") from error
+
+    return engine
 
 
 READ_ONLY = "readonly database"

@@ -6,13 +6,30 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pepptalk.core.kinds import Platform, Role
 from pepptalk.core.ports import UserProfile
 from pepptalk.store.models import Member, Team
 from pepptalk.store.sql import active
+
+# The statements behind every command, built once: building one costs more CPU than running it
+# (and its cache key is worked out once per statement object).
+_MEMBERSHIP = (
+    select(Member, Team)
+    .join(Team, Team.id == Member.team_id)
+    .where(
+        Member.workspace_id == bindparam("workspace_id"),
+        Member.user_id == bindparam("user_id"),
+        active(),
+    )
+)
+_MEMBERS = (
+    select(Member)
+    .where(Member.team_id == bindparam("team_id"), active())
+    .order_by(Member.role, func.lower(Member.display_name))
+)
 
 
 @dataclass(frozen=True)
@@ -38,9 +55,7 @@ class TeamRepository:
         """The active team membership of a person, if any."""
         row = (
             await self._session.execute(
-                select(Member, Team)
-                .join(Team, Team.id == Member.team_id)
-                .where(Member.workspace_id == workspace_id, Member.user_id == user_id, active())
+                _MEMBERSHIP, {"workspace_id": workspace_id, "user_id": user_id}
             )
         ).first()
         return Membership(member=row[0], team=row[1]) if row else None
@@ -141,12 +156,7 @@ class TeamRepository:
 
     async def members(self, team_id: int) -> list[Member]:
         """The active members of a team, leaders first, then by name."""
-        rows = await self._session.scalars(
-            select(Member)
-            .where(Member.team_id == team_id, active())
-            .order_by(Member.role, func.lower(Member.display_name))
-        )
-        return list(rows)
+        return list(await self._session.scalars(_MEMBERS, {"team_id": team_id}))
 
     async def sellers(self, team_id: int) -> list[Member]:
         """The active sellers of a team, by name."""

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pepptalk.store.models import Member, Win
 from pepptalk.store.sql import changed
+
+# Built once: building a statement costs more CPU than running it.
+_LAST_SHOUTOUTS = (
+    select(Win.member_id, func.max(Win.shouted_at))
+    .where(Win.team_id == bindparam("team_id"), Win.shouted_at.is_not(None))
+    .group_by(Win.member_id)
+)
 
 
 class WinRepository:
@@ -44,11 +51,7 @@ class WinRepository:
 
     async def last_shoutouts(self, team_id: int) -> dict[int, datetime]:
         """When each member last got a shout-out, in one query."""
-        rows = await self._session.execute(
-            select(Win.member_id, func.max(Win.shouted_at))
-            .where(Win.team_id == team_id, Win.shouted_at.is_not(None))
-            .group_by(Win.member_id)
-        )
+        rows = await self._session.execute(_LAST_SHOUTOUTS, {"team_id": team_id})
         # max() keeps the column's type, so these come back as aware UTC datetimes.
         return {member_id: when for member_id, when in rows if when is not None}
 
