@@ -1,8 +1,8 @@
 """Check-in fan-out: `pepptalk send checkins` to thousands of sellers against the fake Web API.
 
 Seeds a fresh SQLite database with teams of sellers (check-in 08:30, Europe/Oslo), then runs
-the real job path, `run_job(services, "checkins", at=...)`, as the CLI does, at Monday
-23 November 2026 08:31 in Oslo. Two runs: one clean, one where the fake answers 429 to one
+the real job path, `run_job(services, "checkins", at=...)`, as the CLI does, at 08:31 in Oslo
+on the next workday. Two runs: one clean, one where the fake answers 429 to one
 chat.postMessage in 20. Prints throughput, peak memory, and checks each seller got one message.
 
     .venv/bin/python -m bench.fanout [--sellers 2000] [--teams 10] [--retry-after 1]
@@ -20,24 +20,41 @@ import time
 import tracemalloc
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
 from pepptalk.bot.app import create_app
 from pepptalk.bot.config import Settings
 from pepptalk.bot.jobs import JobReport, run_job
+from pepptalk.core.calendar import holiday
 from pepptalk.core.kinds import Platform
 from pepptalk.core.ports import UserProfile
 from pepptalk.store.database import open_database
 from tests.fakes.slack_api import TOKEN, WORKSPACE, FakeSlackApi
 
-# Monday 23 November 2026, 08:31 in Oslo (UTC+1): a workday, one minute after check-in time.
-INSTANT = datetime(2026, 11, 23, 7, 31, tzinfo=UTC)
-# When the teams were set up: some weeks before.
-CREATED = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 ZONE = "Europe/Oslo"
+
+
+def next_workday(now: datetime) -> datetime:
+    """08:31 in Oslo on the first workday there after `now`'s date (Monday to Friday, not a
+    Norwegian public holiday), one minute after check-in time. A day still to come, so a send
+    the fake pauses is waited out, never handed back as past its day."""
+    zone = ZoneInfo(ZONE)
+    day = now.astimezone(zone).date() + timedelta(days=1)
+    while day.weekday() >= 5 or holiday("NO", day) is not None:
+        day += timedelta(days=1)
+    return datetime.combine(day, clock_time(8, 31), tzinfo=zone).astimezone(UTC)
+
+
+# The next workday's 08:31 in Oslo, one minute after check-in time: a day still to come, so a
+# send the fake pauses is waited out rather than handed back as past its day.
+INSTANT = next_workday(datetime.now(UTC))
+# When the teams were set up: some weeks before.
+CREATED = INSTANT - timedelta(weeks=3)
 MIB = 1024 * 1024
 
 

@@ -42,7 +42,6 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -52,13 +51,12 @@ from pydantic import SecretStr
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import func, select
 
-from bench.fanout import maxrss_mib
+from bench.fanout import maxrss_mib, next_workday
 from pepptalk.bot.app import create_app
 from pepptalk.bot.cipher import TokenCipher
 from pepptalk.bot.config import Settings
 from pepptalk.bot.jobs import claim, drain
 from pepptalk.bot.slack.installs import PepptalkInstallationStore
-from pepptalk.core.calendar import holiday
 from pepptalk.core.kinds import Platform
 from pepptalk.core.ports import UserProfile
 from pepptalk.store.database import Database, open_database
@@ -74,17 +72,6 @@ ORG, ORG_NAME = "E0BENCH", "Bench Grid"
 def workspace_id(n: int) -> str:
     """The Slack team id of the n-th workspace."""
     return f"T{n:05d}"
-
-
-def next_workday(now: datetime) -> datetime:
-    """08:31 in Oslo on the first workday there after `now`'s date (Monday to Friday, not a
-    Norwegian public holiday), one minute after check-in time. A day still to come, so a send
-    the fake pauses is waited out, never handed back as past its day."""
-    zone = ZoneInfo(ZONE)
-    day = now.astimezone(zone).date() + timedelta(days=1)
-    while day.weekday() >= 5 or holiday(COUNTRY, day) is not None:
-        day += timedelta(days=1)
-    return datetime.combine(day, clock_time(8, 31), tzinfo=zone).astimezone(UTC)
 
 
 def retry_after_range(text: str) -> tuple[int, int]:
