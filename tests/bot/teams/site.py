@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ChannelAccount
 
 from pepptalk.bot.app import Pepptalk, create_app
 from pepptalk.bot.config import Settings
+from pepptalk.bot.jobs import drain
+from tests.bot.teams.activities import message
 from tests.fakes.clock import FakeClock
 from tests.fakes.serving import served
 from tests.fakes.teams_connector import FakeConnector, Sent
@@ -77,3 +79,15 @@ def texts(cards: list[dict[str, Any]]) -> str:
 def cards_of(sent: Sent) -> list[dict[str, Any]]:
     """The cards one call to the connector carried."""
     return [a["content"] for a in sent.activity.get("attachments") or []]
+
+
+async def welcome_team(
+    site: TeamsSite, leader: ChannelAccount, sellers: list[ChannelAccount]
+) -> None:
+    """A team created by `leader` with `sellers` added from a channel, their welcomes sent."""
+    for seller in sellers:
+        await site.post(message(seller, "hi"))
+    await site.post(message(leader, "team create Oslo"))
+    mentions = " ".join(f"<at>{s.name}</at>" for s in sellers)
+    await site.post(message(leader, f"team add {mentions}", channel="s", mentions=sellers))
+    assert (await drain(site.pepptalk.services)).sent == len(sellers)

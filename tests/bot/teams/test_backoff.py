@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from pepptalk.bot.delivery import BACKOFF_FIRST, DrainReport, deliver_pending
-from pepptalk.bot.jobs import claim, drain
-from tests.bot.teams.activities import message, person
-from tests.bot.teams.site import MONDAY_0830_OSLO, TeamsSite, teams_site
+from pepptalk.bot.jobs import claim
+from tests.bot.teams.activities import person
+from tests.bot.teams.site import MONDAY_0830_OSLO, TeamsSite, teams_site, welcome_team
 from tests.bot.told import as_told
 from tests.fakes.clock import FakeClock
 from tests.fakes.teams_connector import FakeConnector, Refused
@@ -67,18 +67,7 @@ class HeldSleep:
 async def site(tmp_path: Path) -> AsyncIterator[TeamsSite]:
     """A Teams team of five sellers, welcomed; authentication off (tokens are not the point)."""
     async with teams_site(tmp_path, microsoft_app_id="") as site:
-        for seller in SELLERS:
-            await site.post(message(seller, "hi"))
-        await site.post(message(KARI, "team create Oslo"))
-        await site.post(
-            message(
-                KARI,
-                "team add " + " ".join(f"<at>{s.name}</at>" for s in SELLERS),
-                channel="s",
-                mentions=SELLERS,
-            )
-        )
-        assert (await drain(site.pepptalk.services)).sent == len(SELLERS)
+        await welcome_team(site, KARI, list(SELLERS))
         yield site
 
 

@@ -17,15 +17,15 @@ import pytest
 from botbuilder.schema import ChannelAccount
 
 from pepptalk.bot.delivery import DrainReport, deliver_pending
-from pepptalk.bot.jobs import claim, drain
+from pepptalk.bot.jobs import claim
 from pepptalk.core.kinds import DeliveryStatus
 from pepptalk.core.messages import Message, Paragraph
 from pepptalk.handlers.habit import ComposerSpec, Habit, Registry
 from pepptalk.handlers.registry import REGISTRY
 from pepptalk.store.outbox import DeliveryJob, NewDelivery
 from pepptalk.store.uow import UnitOfWork
-from tests.bot.teams.activities import TENANT, message, person
-from tests.bot.teams.site import MONDAY_0830_OSLO, TeamsSite, teams_site
+from tests.bot.teams.activities import TENANT, person
+from tests.bot.teams.site import MONDAY_0830_OSLO, TeamsSite, teams_site, welcome_team
 from tests.fakes.teams_connector import TEAMS_PER_CONVERSATION, TEAMS_PER_TENANT, Refused, Sent
 from tests.stored import membership
 
@@ -40,18 +40,7 @@ KIND = "paced"
 async def site(tmp_path: Path) -> AsyncIterator[TeamsSite]:
     """A Teams team of five sellers, welcomed; the connector keeps Teams' limits."""
     async with teams_site(tmp_path, microsoft_app_id="") as site:
-        for seller in SELLERS:
-            await site.post(message(seller, "hi"))
-        await site.post(message(KARI, "team create Oslo"))
-        await site.post(
-            message(
-                KARI,
-                "team add " + " ".join(f"<at>{s.name}</at>" for s in SELLERS),
-                channel="s",
-                mentions=SELLERS,
-            )
-        )
-        assert (await drain(site.pepptalk.services)).sent == len(SELLERS)
+        await welcome_team(site, KARI, list(SELLERS))
         site.connector.sent.clear()
         site.connector.enforce_limits = True
         yield site
