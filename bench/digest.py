@@ -317,10 +317,18 @@ def actions(seats: list[Seat]) -> Iterator[tuple[object, ...]]:
             yield (WORKSPACE, seat.id, number, owner, seat.leader_id, what, made, done)
 
 
-async def seed(engine: AsyncEngine, *, teams: int, sellers: int, days: int) -> list[Seat]:
-    """Every team, member and row, by COPY in one transaction; returns the three timed teams."""
+async def seed(
+    engine: AsyncEngine,
+    *,
+    teams: int,
+    sellers: int,
+    days: int,
+    histories: Sequence[tuple[int, str]] = HISTORIES,
+) -> list[Seat]:
+    """Every team, member and row, by COPY in one transaction; returns the timed teams, one for
+    each of `histories` (days of history, label)."""
     shapes = [(f"Sales {t:04d}", days, t * sellers) for t in range(teams)]
-    shapes += [(f"History {label}", length, 0) for length, label in HISTORIES]
+    shapes += [(f"History {label}", length, 0) for length, label in histories]
     spans = workdays(length for _, length, _ in shapes)
     async with engine.connect() as connection:
         pg = await driver(connection)
@@ -391,7 +399,7 @@ async def seed(engine: AsyncEngine, *, teams: int, sellers: int, days: int) -> l
                 table, name, definition = key["table"], key["name"], key["definition"]
                 await pg.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
             print(f"   {len(keys)} foreign keys put back: {time.perf_counter() - started:.1f} s")
-    return seats[-len(HISTORIES) :]
+    return seats[-len(histories) :]
 
 
 async def vacuum(engine: AsyncEngine) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
@@ -112,6 +113,9 @@ def localizable_strings(document: Json) -> dict[str, str]:
         "description.short": document["description"]["short"],
         "description.full": document["description"]["full"],
     }
+    for t, tab in enumerate(document.get("staticTabs", [])):
+        if "name" in tab:
+            strings[f"staticTabs[{t}].name"] = tab["name"]
     for b, bot in enumerate(document["bots"]):
         for c, command_list in enumerate(bot.get("commandLists", [])):
             for i, command in enumerate(command_list["commands"]):
@@ -270,10 +274,10 @@ def commands(scope: str) -> list[str]:
     raise AssertionError(f"no command list for {scope}")
 
 
-def readme_commands() -> list[str]:
-    """The commands in README's commands table, as written there (`team add @a @b …`)."""
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    return re.findall(r"^\| `/pepptalk ([^`]+)` \|", readme, re.MULTILINE)
+def documented_commands() -> list[str]:
+    """The commands in docs/commands.md's tables, as written there (`team add @a @b …`)."""
+    page = (REPO / "docs" / "commands.md").read_text(encoding="utf-8")
+    return re.findall(r"^\| `/pepptalk ([^`]+)` \|", page, re.MULTILINE)
 
 
 def test_manifest_names_the_bot_its_commands_and_icons() -> None:
@@ -293,13 +297,13 @@ def test_manifest_names_the_bot_its_commands_and_icons() -> None:
 
 
 def test_every_command_in_the_manifest_is_one_pepptalk_understands() -> None:
-    documented = readme_commands()
+    documented = documented_commands()
     for command_list in manifest()["bots"][0]["commandLists"]:
         for command in command_list["commands"]:
             title = command["title"]
             assert REGISTRY.match(title.split()), f"Pepptalk has no command {title!r}"
             assert any(line == title or line.startswith(f"{title} ") for line in documented), (
-                f"{title!r} is not in README's commands table"
+                f"{title!r} is not in the commands tables of docs/commands.md"
             )
 
 
@@ -319,6 +323,26 @@ def test_the_daily_commands_are_in_the_personal_chat_and_the_set_up_in_channels(
     assert {"team create", "team add", "team set channel", "action"} <= set(commands("team"))
     # A group chat has no channel to make the team channel.
     assert commands("groupChat") == [c for c in commands("team") if c != "team set channel"]
+
+
+# The personal tab.
+
+
+def test_the_history_tab_opens_the_sign_in_page_on_pepptalks_own_domain() -> None:
+    document = manifest()
+    [tab] = document["staticTabs"]
+    assert tab["entityId"] == "history" and tab["name"] == "History"
+    assert tab["scopes"] == ["personal"]
+    # Teams shows a tab only from a domain the app names.
+    assert tab["contentUrl"] == "https://pepptalk.example.com/history/signin?from=teams"
+    assert tab["websiteUrl"] == "https://pepptalk.example.com/history"
+    for url in (tab["contentUrl"], tab["websiteUrl"]):
+        assert urlsplit(url).hostname in document["validDomains"]
+    names = {
+        language: load(file)["staticTabs[0].name"]
+        for language, file in localization_files().items()
+    }
+    assert names == {"nb": "Historikk", "sv": "Historik", "da": "Historik"}
 
 
 # The icons.
@@ -439,6 +463,9 @@ def test_package_script_zips_the_manifest_and_everything_it_names(tmp_path: Path
     assert packaged["id"] == packaged["bots"][0]["botId"] == APP_ID
     assert packaged["validDomains"] == ["pepptalk.contoso.com"]
     assert packaged["developer"]["privacyUrl"] == "https://pepptalk.contoso.com/privacy"
+    assert packaged["staticTabs"][0]["contentUrl"] == (
+        "https://pepptalk.contoso.com/history/signin?from=teams"
+    )
     assert "example.com" not in json.dumps(packaged)
     assert schema_errors(packaged) == []
     # Everything else is the manifest as it is.

@@ -16,6 +16,9 @@ from pepptalk.bot.chats import PlatformChats
 from pepptalk.bot.cipher import TokenCipher
 from pepptalk.bot.config import Settings, async_database_url
 from pepptalk.bot.crm.access import crm_parts
+from pepptalk.bot.history.pages import HistoryPages, SignInWays
+from pepptalk.bot.history.signin import history_signin
+from pepptalk.bot.playground.history import PlaygroundVisitors
 from pepptalk.bot.playground.site import Playground, open_playground
 from pepptalk.bot.services import Clock, Services, system_clock
 from pepptalk.bot.slack.after_ack import AfterAck
@@ -154,12 +157,25 @@ async def create_app(
         if bolt is not None and secret is not None
         else None
     )
+    signin = history_signin(settings, services)
+    history = HistoryPages(
+        services=services,
+        visitors=signin.sessions,
+        ways=SignInWays(slack=signin.offers("slack"), microsoft=signin.offers("microsoft")),
+    )
     return Pepptalk(
         settings=settings,
         database=database,
         services=services,
         bolt=bolt,
-        web=create_web_app(services=services, slack=endpoint, teams=teams, crm=crm),
+        web=create_web_app(
+            services=services,
+            slack=endpoint,
+            teams=teams,
+            crm=crm,
+            history=history,
+            signin=signin,
+        ),
         closers=[later.close, slack.installs.clients.close, crm.close],
     )
 
@@ -175,7 +191,16 @@ async def create_playground(settings: Settings, *, real_clock: Clock = system_cl
         database=database,
         services=playground.services,
         bolt=None,
-        web=create_web_app(services=playground.services, slack=None, playground=playground),
+        web=create_web_app(
+            services=playground.services,
+            slack=None,
+            playground=playground,
+            history=HistoryPages(
+                services=playground.services,
+                visitors=PlaygroundVisitors(playground),
+                ways=SignInWays(slack=False, microsoft=False, playground=True),
+            ),
+        ),
         playground=playground,
         closers=[playground.inbox.flush],
     )

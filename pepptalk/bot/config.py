@@ -13,6 +13,7 @@ from pepptalk.core.privacy import Policy
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 SLACK_AUTHORIZE_DEFAULT = "https://slack.com/oauth/v2/authorize"
+SLACK_OPENID_DEFAULT = "https://slack.com/openid/connect/"
 HUBSPOT_API_DEFAULT = "https://api.hubapi.com"
 PIPEDRIVE_API_DEFAULT = "https://{domain}.pipedrive.com"
 SALESFORCE_LOGIN_DEFAULT = "https://login.salesforce.com"
@@ -74,6 +75,9 @@ class Settings(BaseSettings):
     pepptalk_encryption_key: SecretStr | None = None
     # Where "Add to Slack" sends the browser; tests point it at a local fake.
     slack_authorize_url: str = SLACK_AUTHORIZE_DEFAULT
+    # Where "Sign in with Slack" sends the browser (`authorize`) and finds Slack's keys (`keys`);
+    # tests point it at a local fake.
+    slack_openid_url: str = SLACK_OPENID_DEFAULT
     microsoft_app_id: str | None = None
     microsoft_app_password: SecretStr | None = None
     microsoft_app_tenant_id: str | None = None
@@ -136,6 +140,18 @@ class Settings(BaseSettings):
                 f"{PIPEDRIVE_API_DEFAULT}"
             )
         return value.rstrip("/")
+
+    @field_validator("slack_openid_url")
+    @classmethod
+    def _openid_url_is_https(cls, value: str) -> str:
+        # The keys that prove who signed in must not come over a network in the clear.
+        host = urlsplit(value).hostname or ""
+        local = value.startswith("http://") and host in ("127.0.0.1", "localhost", "::1")
+        if not (value.startswith("https://") or local):
+            raise ValueError(
+                f"SLACK_OPENID_URL must be an https:// URL, like {SLACK_OPENID_DEFAULT}"
+            )
+        return value if value.endswith("/") else f"{value}/"
 
     @field_validator("public_url")
     @classmethod

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from datetime import datetime
 
 from pepptalk.bot.charts import drawn
 from pepptalk.bot.outbox_claims import LEASE_FOR, Lease, SentMarks
@@ -72,6 +73,7 @@ async def deliver_pending(
     batch: int = 200,
     stopping: asyncio.Event | None = None,
     spacing: Spacing | None = None,
+    as_of: datetime | None = None,
 ) -> DrainReport:
     """Send every due delivery in the outbox, until none is left that is due now (or, once
     `stopping` is set, until what is under way has gone or gone back to the outbox).
@@ -81,6 +83,8 @@ async def deliver_pending(
     count as work. So a workspace the platform paused holds back only its own messages, never
     the next batch of everyone else's. `spacing`: the process's, so drains one after another
     keep to the same limits (None: this drain's own, with the platforms' published limits).
+    `as_of`: the moment whose day decides whether a message for its day still goes (`pepptalk
+    send --at`; default: the clock's now).
     """
     report = DrainReport()
     lease = Lease(database, clock, owner=uuid.uuid4().hex)
@@ -217,7 +221,7 @@ async def deliver_pending(
                         empty_at = None
                         lease.taken([job.delivery.id for job in jobs], now + LEASE_FOR)
                         for job, message in await sendable(
-                            database, registry, jobs, report, clock()
+                            database, registry, jobs, report, clock(), as_of=as_of
                         ):
                             tasks.add(asyncio.create_task(guarded(job, message)))
                         continue

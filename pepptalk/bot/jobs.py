@@ -41,8 +41,9 @@ async def claim(services: Services, job: str, *, at: datetime, queued_at: dateti
         return await spec.claim(uow=uow, now=at, queued_at=queued_at, policy=services.policy)
 
 
-async def drain(services: Services) -> DrainReport:
-    """Send everything due in the outbox."""
+async def drain(services: Services, *, as_of: datetime | None = None) -> DrainReport:
+    """Send everything due in the outbox (`as_of`: the moment whose day decides whether a
+    message for its day still goes; default now)."""
     report = await deliver_pending(
         database=services.database,
         registry=services.registry,
@@ -50,6 +51,7 @@ async def drain(services: Services) -> DrainReport:
         clock=services.clock,
         stopping=services.stopping,
         spacing=services.spacing,
+        as_of=as_of,
     )
     services.delivered.update(report.outcomes)
     return report
@@ -60,7 +62,8 @@ async def run_job(services: Services, job: str, *, at: datetime | None = None) -
     now = services.clock()
     when = at or now
     queued = await claim(services, job, at=when, queued_at=now)
-    return JobReport(job=job, at=when, queued=queued, drain=await drain(services))
+    # The messages are for `at`'s day: a check-in sent "as if it were" Monday is still Monday's.
+    return JobReport(job=job, at=when, queued=queued, drain=await drain(services, as_of=at))
 
 
 def _work_aside(services: Services, job: str, now: datetime) -> None:

@@ -88,9 +88,17 @@ async def sendable(
     jobs: list[DeliveryJob],
     report: DrainReport,
     now: datetime,
+    *,
+    as_of: datetime | None = None,
 ) -> list[tuple[DeliveryJob, Message]]:
     """Compose a leased batch; what has nothing to say is skipped, a batch that cannot be
     composed goes back to the outbox."""
+    # A check-in or a summary whose day is over where its reader is says nothing any more.
+    moment = as_of or now
+    past = [j for j in jobs if registry.only_on_its_day(j.delivery.kind) and moment >= day_ends(j)]
+    if past:
+        await _finish_unsent(database, past, report, why="past its day")
+        jobs = [j for j in jobs if j not in past]
     try:
         messages = await _compose_batch(database, registry, jobs)
     except Exception as error:
@@ -102,16 +110,21 @@ async def sendable(
         return []
     silent = [job for job in jobs if messages.get(job.delivery.id) is None]
     if silent:
-        async with database.uow() as uow:
-            for job in silent:
-                await uow.outbox.finish(
-                    delivery_id=job.delivery.id,
-                    status=DeliveryStatus.SKIPPED,
-                    error="nothing to send",
-                )
-        for job in silent:
-            report.tally(job, "skipped")
+        await _finish_unsent(database, silent, report, why="nothing to send")
     return [(job, m) for job in jobs if (m := messages.get(job.delivery.id)) is not None]
+
+
+async def _finish_unsent(
+    database: Database, jobs: list[DeliveryJob], report: DrainReport, *, why: str
+) -> None:
+    """Mark deliveries skipped: there is nothing (any more) to send."""
+    async with database.uow() as uow:
+        for job in jobs:
+            await uow.outbox.finish(
+                delivery_id=job.delivery.id, status=DeliveryStatus.SKIPPED, error=why
+            )
+    for job in jobs:
+        report.tally(job, "skipped")
 
 
 async def hand_back(

@@ -14,6 +14,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from pepptalk.bot import downloads, metrics_api
 from pepptalk.bot.crm.access import CrmParts
 from pepptalk.bot.crm.salesforce_web import register as register_salesforce
+from pepptalk.bot.history.pages import HistoryPages
+from pepptalk.bot.history.routes import register as register_history
+from pepptalk.bot.history.signin import SignIn
+from pepptalk.bot.history.signin import register as register_signin
 from pepptalk.bot.observability import Observability
 from pepptalk.bot.playground.site import Playground
 from pepptalk.bot.playground.web import register as register_playground
@@ -80,6 +84,8 @@ def create_web_app(
     teams: TeamsEndpoint | None = None,
     playground: Playground | None = None,
     crm: CrmParts | None = None,
+    history: HistoryPages | None = None,
+    signin: SignIn | None = None,
 ) -> web.Application:
     """The aiohttp application with every route Pepptalk serves."""
     observability = Observability(services)
@@ -105,6 +111,10 @@ def create_web_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", observability.metrics)
     downloads.register(app, services)
+    if history is not None:
+        register_history(app, history)
+    if signin is not None:
+        register_signin(app, signin)
     if playground is not None:
         register_playground(app, playground)
     else:

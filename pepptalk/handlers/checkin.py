@@ -282,5 +282,5 @@ HABIT = Habit(
         ButtonSpec(WISH_ACTION, _read_wish, record_wish, Role.SELLER),
     ),
     jobs=(JobSpec("checkins", claim_checkins),),
-    composers=(ComposerSpec(DeliveryKind.CHECKIN, compose_checkins),),
+    composers=(ComposerSpec(DeliveryKind.CHECKIN, compose_checkins, for_its_day=True),),
 )

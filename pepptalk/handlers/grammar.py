@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pepptalk.core.mentions import Mention, read_mention
@@ -12,6 +14,10 @@ from pepptalk.core.values import whole_number
 _TOKEN = re.compile(r"<[^>]*>|\S+")
 # Longer than any command anyone types by hand; a paste of a whole document is refused early.
 COMMAND_MAX = 3000
+# How alike a typed word and a command word must be to suggest one for the other: one slip of
+# the finger in a word of four letters or more ("sene", "agneda", "team ad"). Any looser and
+# everyday words read as commands ("dance" as "cadence", "stop" as "topic").
+CLOSE = 0.75
 
 
 def tokens(text: str) -> list[str]:
@@ -69,3 +75,23 @@ class CommandLine:
         """One word read as a mention of a person (None when there is no such word)."""
         word = self.arg(index)
         return read_mention(word) if word else None
+
+
+def nearest(words: list[str], commands: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The command among `commands` that the typed words most likely meant, word by word, each
+    word the same or a slip away from the command's; None when nothing is that close."""
+    known = set(commands)
+    meant: tuple[str, ...] = ()
+    for word in (w.lower() for w in words):
+        depth = len(meant)
+        choices = sorted({c[depth] for c in known if len(c) > depth and c[:depth] == meant})
+        close = [word] if word in choices else difflib.get_close_matches(word, choices, 1, CLOSE)
+        if not close:
+            break
+        meant += (close[0],)
+    else:
+        # The words ran out on the way to a command: the one command they lead to, if just one.
+        longer = [c for c in known if c[: len(meant)] == meant]
+        if meant and meant not in known and len(longer) == 1:
+            return longer[0]
+    return meant if meant in known else None

@@ -5,8 +5,9 @@ turn every use case receives. `registry.py` gathers the habits; nothing else lis
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
 from pepptalk.core.calendar import local_today
@@ -185,20 +186,39 @@ class HomeView(Protocol):
         ...
 
 
+class Section(StrEnum):
+    """Where `help all` lists a habit's commands, in the order it shows them: the day's habits
+    first, setting up and the rest after."""
+
+    MORNINGS = "mornings"
+    TALKS = "talks"
+    WINS = "wins"
+    MEETINGS = "meetings"
+    DIGEST = "digest"
+    TEAM = "team"
+    NUMBERS = "numbers"
+    DATA = "data"
+    HELP = "help"
+    MORE = "more"
+
+
 @dataclass(frozen=True)
 class OpenCommand:
-    """A command anyone may use. `for_newcomers`: help lists it only to people without a team."""
+    """A command anyone may use. `for_newcomers`: help lists it only to people without a team.
+    `section`: where `help all` lists it (None: its habit's section)."""
 
     words: tuple[str, ...]
     help: str
     run: OpenHandler
     for_newcomers: bool = False
+    section: Section | None = None
 
 
 @dataclass(frozen=True)
 class TeamCommand:
     """A command for team members; `role` narrows it, `refusal` is the prompt key when refused,
-    `private` marks an answer for the asker's eyes only (a seller's mood, a leader's views)."""
+    `private` marks an answer for the asker's eyes only (a seller's mood, a leader's views),
+    `section` is where `help all` lists it (None: its habit's section)."""
 
     words: tuple[str, ...]
     help: str
@@ -206,6 +226,7 @@ class TeamCommand:
     role: Role | None = None
     refusal: str = ""
     private: bool = False
+    section: Section | None = None
 
 
 AnyCommand = OpenCommand | TeamCommand
@@ -282,16 +303,19 @@ class JobSpec:
 
 @dataclass(frozen=True)
 class ComposerSpec:
-    """How the outbox turns one kind of delivery into messages."""
+    """How the outbox turns one kind of delivery into messages. `for_its_day`: a message about
+    its day (a check-in, a summary) that is not sent at all once that day is over where its
+    reader is (a server down all day must not send Monday's check-in on Tuesday)."""
 
     kind: str
     compose: Composer
+    for_its_day: bool = False
 
 
 @dataclass(frozen=True)
 class Habit:
     """Everything one habit offers. `on_text`: what words written to Pepptalk that are not a
-    command mean (one habit may claim them)."""
+    command mean (one habit may claim them); `section`: where `help all` lists its commands."""
 
     name: str
     commands: tuple[AnyCommand, ...] = ()
@@ -301,6 +325,11 @@ class Habit:
     composers: tuple[ComposerSpec, ...] = ()
     home: HomeView | None = None
     on_text: TeamHandler | None = None
+    section: Section = Section.MORE
+
+    def within(self, section: Section) -> Habit:
+        """The habit, listed by `help all` under `section`."""
+        return replace(self, section=section)
 
 
 class Registry:
@@ -308,13 +337,16 @@ class Registry:
 
     def __init__(self, habits: tuple[Habit, ...]) -> None:
         self.habits = habits
-        self.commands: tuple[AnyCommand, ...] = tuple(c for h in habits for c in h.commands)
+        self.commands: tuple[AnyCommand, ...] = tuple(
+            c if c.section else replace(c, section=h.section) for h in habits for c in h.commands
+        )
         self.buttons = _unique("button", ((b.action, b) for h in habits for b in h.buttons))
         self.forms = _unique("form", ((f.action, f) for h in habits for f in h.forms))
         self.jobs = _unique("job", ((j.name, j) for h in habits for j in h.jobs))
         self.composers = _unique(
             "composer", ((c.kind, c.compose) for h in habits for c in h.composers)
         )
+        self.for_its_day = frozenset(c.kind for h in habits for c in h.composers if c.for_its_day)
         homes = [h.home for h in habits if h.home is not None]
         texts = [h.on_text for h in habits if h.on_text is not None]
         if len(homes) > 1 or len(texts) > 1:
@@ -333,6 +365,10 @@ class Registry:
     def composer(self, kind: str) -> Composer | None:
         """The composer for a stored delivery kind ("win:42" is composed by "win")."""
         return self.composers.get(kind.partition(":")[0])
+
+    def only_on_its_day(self, kind: str) -> bool:
+        """Whether a stored delivery kind goes out only on the day it is for."""
+        return kind.partition(":")[0] in self.for_its_day
 
 
 def _unique(what: str, pairs: Iterable[tuple[str, V]]) -> dict[str, V]:

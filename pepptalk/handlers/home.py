@@ -6,9 +6,19 @@ from datetime import date, timedelta
 
 from pepptalk.core.calendar import is_workday, local_today
 from pepptalk.core.i18n import Copy
-from pepptalk.core.messages import Block, Divider, Fields, Heading, Message, Note, Paragraph
+from pepptalk.core.messages import (
+    Block,
+    Divider,
+    Fields,
+    Heading,
+    Link,
+    Message,
+    Note,
+    Paragraph,
+)
 from pepptalk.handlers.habit import Habit, Turn
 from pepptalk.handlers.help import help_card
+from pepptalk.handlers.history import history_link
 from pepptalk.handlers.recognition import shout_buttons
 from pepptalk.handlers.seen import due_on, is_due, seen_line, talk_buttons
 from pepptalk.store.models import Member, Team
@@ -106,6 +116,9 @@ async def home_view(*, turn: Turn) -> Message:
         blocks = await _leader_home(turn.uow, seat, today, copy)
     else:
         blocks = await _seller_home(turn.uow, seat, today, copy)
+    link = history_link(turn.actor, turn.policy)
+    if link is not None:
+        blocks.append(Link(link, copy("home.history" if seat.is_leader else "home.history_own")))
     blocks.append(Divider())
     blocks.extend(help_card(turn).blocks)
     return Message(summary=copy("home.title"), blocks=tuple(blocks))

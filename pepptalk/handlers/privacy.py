@@ -24,7 +24,7 @@ from pepptalk.core.messages import (
     Text,
     plain,
 )
-from pepptalk.core.ports import DeliveryError, Press, RateLimitedError
+from pepptalk.core.ports import Actor, DeliveryError, Press, RateLimitedError
 from pepptalk.core.privacy import DEFAULT_POLICY, Policy
 from pepptalk.handlers.grammar import CommandLine, read_id
 from pepptalk.handlers.habit import (
@@ -59,8 +59,8 @@ def _when(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def export_document(data: PersonData, *, turn: Turn) -> dict[str, Any]:
-    """A person's data as the export's JSON document (see README: "The export file")."""
+def export_document(data: PersonData, *, now: datetime, actor: Actor) -> dict[str, Any]:
+    """A person's data as the export's JSON document (see docs/privacy.md, "The export file")."""
     teams = {team.id: team.name for _, team in data.memberships}
 
     def team(team_id: int) -> str:
@@ -68,11 +68,11 @@ def export_document(data: PersonData, *, turn: Turn) -> dict[str, Any]:
 
     return {
         "format": EXPORT_FORMAT,
-        "exported_at": turn.now.isoformat(),
+        "exported_at": now.isoformat(),
         "person": {
-            "platform": turn.actor.platform.value,
-            "workspace_id": turn.actor.workspace_id,
-            "user_id": turn.actor.user_id,
+            "platform": actor.platform.value,
+            "workspace_id": actor.workspace_id,
+            "user_id": actor.user_id,
         },
         "memberships": [
             {
@@ -181,7 +181,7 @@ async def export_data(*, turn: Turn, line: CommandLine) -> Reply:
     file (Slack), else behind a one-time link valid for a quarter of an hour."""
     copy, actor = turn.copy, turn.actor
     data = await turn.uow.privacy.of_person(workspace_id=actor.workspace_id, user_id=actor.user_id)
-    document = export_document(data, turn=turn)
+    document = export_document(data, now=turn.now, actor=actor)
     body = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
     name = f"pepptalk-export-{turn.now.date().isoformat()}.json"
     if actor.platform is Platform.SLACK:
@@ -280,6 +280,8 @@ async def forget_person(*, turn: Turn | TeamTurn, target: str) -> Reply:
     )
     if not erased:
         return _private(copy("privacy.already_forgotten"))
+    # Signed in to the history pages somewhere: that ends too.
+    await turn.uow.web_sessions.remove_for(actor.platform, actor.user_id)
     log.info("forget-me: erased %d membership(s) of one person", erased)
     said = copy("privacy.forgotten")
     return Reply(message=Message(summary=said, blocks=(Paragraph(said),)), replace=True)
@@ -304,6 +306,7 @@ async def erase_team(*, turn: Turn | TeamTurn, target: tuple[int, str]) -> Reply
     name = seat.team.name
     people = await turn.uow.privacy.erase_team(team_id)
     await turn.uow.privacy.erase_person(workspace_id=actor.workspace_id, user_id=actor.user_id)
+    await turn.uow.web_sessions.remove_for(actor.platform, actor.user_id)
     log.info("forget-me: erased a team of %d member(s) with its leader", len(people))
     said = copy("privacy.team_erased", team=name)
     return Reply(message=Message(summary=said, blocks=(Paragraph(said),)), replace=True)

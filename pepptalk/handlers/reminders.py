@@ -104,5 +104,5 @@ HABIT = Habit(
     name="reminders",
     commands=(TeamCommand(("remind",), "help.remind", set_reminders, role=Role.SELLER),),
     jobs=(JobSpec("reminders", claim_reminders),),
-    composers=(ComposerSpec(DeliveryKind.REMINDER, compose_reminders),),
+    composers=(ComposerSpec(DeliveryKind.REMINDER, compose_reminders, for_its_day=True),),
 )

@@ -273,5 +273,5 @@ HABIT = Habit(
         ButtonSpec(SNOOZE, by_value(read_id), snooze_seller, Role.LEADER, "feedback.seller_gone"),
     ),
     jobs=(JobSpec("nudges", claim_nudges),),
-    composers=(ComposerSpec(DeliveryKind.NUDGE, compose_nudges),),
+    composers=(ComposerSpec(DeliveryKind.NUDGE, compose_nudges, for_its_day=True),),
 )

@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pepptalk.core.crm import CrmKind, CrmOwner, CrmSecret
 from pepptalk.core.i18n import Copy, copy_for
-from pepptalk.core.kinds import Role
+from pepptalk.core.kinds import Platform, Role
 from pepptalk.core.messages import Message, Reply, text_reply
 from pepptalk.core.ports import Actor, Chat, Press, Submission, UserProfile
 from pepptalk.core.privacy import DEFAULT_POLICY, Policy
@@ -30,6 +30,8 @@ from pepptalk.handlers.crm_sync import OnPage
 from pepptalk.handlers.crm_sync import SyncReport as SyncReport
 from pepptalk.handlers.grammar import COMMAND_MAX, CommandLine, tokens
 from pepptalk.handlers.habit import Abandon, OpenCommand, Registry, TeamCommand, TeamTurn, Turn
+from pepptalk.handlers.help import suggestion
+from pepptalk.handlers.history import TeamHistory, own_data, team_history
 from pepptalk.handlers.metrics import (
     MAX_BODY,
     import_by_token,
@@ -40,6 +42,8 @@ from pepptalk.handlers.metrics import (
 from pepptalk.handlers.metrics import ImportReport as ImportReport
 from pepptalk.handlers.metrics import Refused as Refused
 from pepptalk.store.database import Database, out_of_reach, reconnected
+from pepptalk.store.models import Team
+from pepptalk.store.teams import Membership
 
 log = logging.getLogger(__name__)
 # What adapters need of the metrics habit: the size they may read, and what an import answers.
@@ -204,6 +208,23 @@ class Habits:
             seat = await uow.teams.membership(actor.workspace_id, actor.user_id)
         return copy_for(seat.team.language if seat else "en")
 
+    async def seats_of(
+        self, platform: Platform, workspace_ids: Iterable[str], user_id: str
+    ) -> list[Membership]:
+        """Where someone signed in to the history pages sits today (asked on every page)."""
+        async with self.database.uow() as uow:
+            return await uow.history.seats(platform, workspace_ids, user_id)
+
+    async def team_history(self, team: Team) -> TeamHistory:
+        """A team's weeks, for its leaders' history page."""
+        async with self.database.uow() as uow:
+            return await team_history(uow=uow, team=team, now=self.clock())
+
+    async def own_data(self, seat: Membership) -> dict[str, Any]:
+        """Everything kept about the person in a seat: the document `export` gives."""
+        async with self.database.uow() as uow:
+            return await own_data(uow=uow, seat=seat, now=self.clock())
+
     async def update_profile(self, workspace_id: str, profile: UserProfile) -> None:
         """Keep a person's name and time zone as their platform reports them."""
         async with self.database.uow() as uow:
@@ -264,6 +285,12 @@ class Habits:
             text = "help"
         words = tokens(text)
         matches = self.registry.match(words)
+        # A slip of the finger ("sene", "team ad") is answered with the command it was close to,
+        # not run: only the person knows what they meant.
+        known = len(matches[0].words) if matches else 0
+        meant = suggestion(turn, words, known)
+        if meant is not None:
+            return meant
         if not matches:
             return text_reply(copy.text("errors.unknown_command", word=words[0][:40]))
         first = matches[0]

@@ -216,7 +216,7 @@ HABIT = Habit(
     ),
     jobs=(JobSpec("summaries", claim_summaries),),
     composers=(
-        ComposerSpec(DeliveryKind.SUMMARY, compose_summaries),
-        ComposerSpec(DeliveryKind.LATE_LOW, compose_late_lows),
+        ComposerSpec(DeliveryKind.SUMMARY, compose_summaries, for_its_day=True),
+        ComposerSpec(DeliveryKind.LATE_LOW, compose_late_lows, for_its_day=True),
     ),
 )

@@ -93,9 +93,18 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
+# Any number, the same in every replica: the lock that lets one migrate while the others wait.
+MIGRATION_LOCK = 0x5065_7074  # "Pept"
+
+
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema up to date."""
+    """Bring the schema up to date. Replicas starting together on PostgreSQL take turns (a lock
+    held until the migration commits): the first migrates, the others find nothing left to do."""
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         await connection.run_sync(_upgrade)
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from pepptalk.store import crm_models, downloads, installation_models, models
+from pepptalk.store import crm_models, downloads, installation_models, models, web_session_models
 from pepptalk.store.base import Base
 
-MODULES = (models, installation_models, downloads, crm_models)
+MODULES = (models, installation_models, downloads, crm_models, web_session_models)
 METADATA: MetaData = Base.metadata

@@ -11,6 +11,7 @@ from pepptalk.store.crm import CrmRepository
 from pepptalk.store.downloads import DownloadRepository
 from pepptalk.store.events import EventRepository
 from pepptalk.store.feedback import FeedbackRepository
+from pepptalk.store.history import HistoryRepository
 from pepptalk.store.installations import InstallationRepository
 from pepptalk.store.meetings import MeetingRepository
 from pepptalk.store.metrics import MetricRepository
@@ -18,6 +19,7 @@ from pepptalk.store.outbox import OutboxRepository
 from pepptalk.store.privacy import PrivacyRepository
 from pepptalk.store.references import ReferenceRepository
 from pepptalk.store.teams import TeamRepository
+from pepptalk.store.web_sessions import WebSessionRepository
 from pepptalk.store.wins import WinRepository
 
 
@@ -42,6 +44,7 @@ class UnitOfWork:
     downloads: DownloadRepository
     installations: InstallationRepository
     crm: CrmRepository
+    history: HistoryRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -61,6 +64,8 @@ class UnitOfWork:
         self.downloads = DownloadRepository(session)
         self.installations = InstallationRepository(session)
         self.crm = CrmRepository(session)
+        self.web_sessions = WebSessionRepository(session)
+        self.history = HistoryRepository(session)
         return self
 
     async def __aexit__(

@@ -366,3 +366,15 @@ async def checkin_row(team: Team, user_id: str) -> Delivery:
 def aware(moment: datetime) -> datetime:
     """A stored time as UTC (SQLite gives it back without its zone)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def test_a_check_in_whose_day_is_over_is_never_sent(team: Team) -> None:
+    """Monday's check-ins claimed, the sender down all day: on Tuesday morning they are dropped
+    as past their day (a card for Monday would only answer "closed"), never sent late."""
+    team.clock.set(datetime(2026, 11, 24, 6, 0, tzinfo=UTC))  # Tuesday 07:00 in Oslo
+    report = await send(team)
+    assert (report.sent, report.skipped) == (0, len(SELLERS))
+    assert team.chat.sent == []
+    async with team.database.uow() as uow:
+        rows = list(await uow.session.scalars(select(Delivery).where(Delivery.kind == "checkin")))
+    assert {(row.status, row.error) for row in rows} == {(DeliveryStatus.SKIPPED, "past its day")}

@@ -157,7 +157,9 @@ async def test_a_note_needs_a_mood_then_the_form_saves_it(team: Team) -> None:
 async def test_note_command_and_its_bad_input(team: Team) -> None:
     assert "Tap a mood first" in await team.say("UANNA", "note hello")
     await tap(team, "UANNA", "3")
-    assert "write a line" in (await team.say("UANNA", "note   ")).lower()
+    assert "The note is empty. Write it after the command, like /pepptalk note " in (
+        await team.say("UANNA", "note   ")
+    )
     assert "limit is 500" in await team.say("UANNA", "note " + "y" * 501)
     assert "Note saved." in await team.say("UANNA", "note  Big   demo today ")
     checkin = await team.checkin_of("UANNA")

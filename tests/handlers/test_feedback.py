@@ -83,8 +83,8 @@ async def test_cadence_changes_when_the_next_talk_is_due(team: Team) -> None:
 async def test_sellers_and_bad_input_get_clear_answers(team: Team) -> None:
     for command in ("feedback <@UBJORN> praise nice", "cadence <@UBJORN> daily", "seen"):
         assert "Only a team leader" in await team.say("UANNA", command)
-    assert "Who was the talk with? Try: /pepptalk feedback @name" in await team.say(
-        "ULEAD", "feedback"
+    assert "Who was the talk with? Mention them with @. Try: /pepptalk feedback @anna praise" in (
+        await team.say("ULEAD", "feedback")
     )
     assert 'anyone called "nobody" in your team' in await team.say(
         "ULEAD", "feedback nobody praise"

@@ -56,7 +56,9 @@ async def test_no_reminder_after_the_summary_or_to_who_said_remind_off(team: Tea
     await team.run("reminders", at=MONDAY_0845)
     assert reminded(team) == ["UANNA", "UCARL"]
     assert "Reminders are on" in await team.say("UBJORN", "remind on")
-    assert "remind on" in await team.say("UBJORN", "remind maybe")
+    assert "on or off, nothing in between. Try: /pepptalk remind off" in await team.say(
+        "UBJORN", "remind maybe"
+    )
     assert "That one is for sellers" in await team.say("ULEAD", "remind off")
 
 

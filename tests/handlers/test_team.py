@@ -93,7 +93,7 @@ async def test_set_accepts_good_values(team: Team, command: str, expected: str) 
     ("command", "expected"),
     [
         ("team set checkin 25:00", "isn't a time"),
-        ("team set checkin", "Try: /pepptalk team set checkin"),
+        ("team set checkin", "Write the new value after /pepptalk team set checkin."),
         ("team set days fri-mon", "isn't a set of days"),
         ("team set days someday", "isn't a set of days"),
         ("team set timezone Mars/Olympus", "isn't a time zone"),
@@ -139,9 +139,10 @@ async def test_help_depends_on_who_asks(team: Team) -> None:
     assert "team create" in await team.say("USTRANGER", "help")
     await team.create({"UANNA": None})
     leader = await team.say("ULEAD", "")
-    assert "You lead Oslo" in leader and "team add" in leader
+    assert "You lead Oslo" in leader and "/pepptalk seen" in leader
+    assert "team add" in await team.say("ULEAD", "help all")
     seller = await team.say("UANNA", "help")
-    assert "You are in Oslo" in seller and "pause" in seller and "team add" not in seller
+    assert "You are in Oslo" in seller and "pause" in seller and "seen" not in seller
 
 
 async def test_show_lists_members_settings_and_pauses(team: Team) -> None:

@@ -138,6 +138,9 @@ def _nav(copy: Copy, me: str, view: str, channel: str | None) -> str:
         + f">{escape(label)}</a></li>"
         for name, label in items
     )
+    # The history pages are served beside the playground, as the demo person chosen here.
+    history = "/history?" + urlencode({"as": me})
+    links += f'<li><a href="{escape(history)}">{escape(copy("history.title"))}</a></li>'
     return (
         f'<nav aria-label="{escape(copy("playground.conversations"))}">'
         f'<ul class="views">{links}</ul></nav>'

@@ -172,7 +172,7 @@ async def test_a_gateway_error_after_delivery_is_tried_again_under_the_same_acti
 
 
 async def test_a_connector_that_ignores_the_id_shows_such_a_message_twice(site: TeamsSite) -> None:
-    # What the README names as the one way a Teams message can still show twice.
+    # What docs/operators/production.md names as the one way a Teams message can still show twice.
     connector = site.connector
     connector.honours_ids = False
     connector.trouble(f"1on1-{TROUBLED.id}", 504, delivered=True)
