@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
+from pepptalk.bot.history.signin import SIGNIN_PAGE
 from pepptalk.bot.slack.oauth import BOT_SCOPES, REDIRECT_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +30,10 @@ def test_manifest_asks_for_the_command_events_and_scopes() -> None:
 
 def test_manifest_sends_installers_back_and_tells_of_uninstalls() -> None:
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
-    assert [urlsplit(u).path for u in manifest["oauth_config"]["redirect_urls"]] == [REDIRECT_PATH]
+    paths = [urlsplit(u).path for u in manifest["oauth_config"]["redirect_urls"]]
+    # The install's way back, and Sign in with Slack's for the history pages.
+    assert paths == [REDIRECT_PATH, f"{SIGNIN_PAGE}/slack/callback"]
+    assert manifest["oauth_config"]["scopes"]["user"] == ["openid", "profile"]
     assert {"app_uninstalled", "tokens_revoked"} <= set(
         manifest["settings"]["event_subscriptions"]["bot_events"]
     )

@@ -42,6 +42,7 @@ from pepptalk.bot.pacing import (
 from pepptalk.bot.spacing import Spacing
 from pepptalk.core.messages import Message
 from pepptalk.core.ports import SENDING_KEY, Chat, DeliveryError, RateLimitedError, SentMessage
+from pepptalk.core.privacy import DEFAULT_POLICY, Policy
 from pepptalk.handlers.habit import Registry
 from pepptalk.store.database import Database
 from pepptalk.store.outbox import DeliveryJob, SentResult
@@ -74,6 +75,7 @@ async def deliver_pending(
     stopping: asyncio.Event | None = None,
     spacing: Spacing | None = None,
     as_of: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> DrainReport:
     """Send every due delivery in the outbox, until none is left that is due now (or, once
     `stopping` is set, until what is under way has gone or gone back to the outbox).
@@ -84,7 +86,7 @@ async def deliver_pending(
     the next batch of everyone else's. `spacing`: the process's, so drains one after another
     keep to the same limits (None: this drain's own, with the platforms' published limits).
     `as_of`: the moment whose day decides whether a message for its day still goes (`pepptalk
-    send --at`; default: the clock's now).
+    send --at`; default: the clock's now). `policy`: the operator's, for the composers.
     """
     report = DrainReport()
     lease = Lease(database, clock, owner=uuid.uuid4().hex)
@@ -221,7 +223,7 @@ async def deliver_pending(
                         empty_at = None
                         lease.taken([job.delivery.id for job in jobs], now + LEASE_FOR)
                         for job, message in await sendable(
-                            database, registry, jobs, report, clock(), as_of=as_of
+                            database, registry, jobs, report, clock(), as_of=as_of, policy=policy
                         ):
                             tasks.add(asyncio.create_task(guarded(job, message)))
                         continue

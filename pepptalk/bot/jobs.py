@@ -52,6 +52,7 @@ async def drain(services: Services, *, as_of: datetime | None = None) -> DrainRe
         stopping=services.stopping,
         spacing=services.spacing,
         as_of=as_of,
+        policy=services.policy,
     )
     services.delivered.update(report.outcomes)
     return report

@@ -17,6 +17,7 @@ from pepptalk.core.calendar import member_zone
 from pepptalk.core.kinds import DeliveryKind, DeliveryStatus
 from pepptalk.core.messages import Message
 from pepptalk.core.ports import DeliveryError
+from pepptalk.core.privacy import DEFAULT_POLICY, Policy
 from pepptalk.handlers.habit import Registry
 from pepptalk.store.database import Database
 from pepptalk.store.outbox import DeliveryJob
@@ -67,7 +68,7 @@ def day_ends(job: DeliveryJob) -> datetime:
 
 
 async def _compose_batch(
-    database: Database, registry: Registry, jobs: list[DeliveryJob]
+    database: Database, registry: Registry, jobs: list[DeliveryJob], policy: Policy
 ) -> dict[int, Message | None]:
     by_kind: dict[str, list[DeliveryJob]] = {}
     for job in jobs:
@@ -78,7 +79,7 @@ async def _compose_batch(
             composer = registry.composer(kind)
             if composer is None:
                 raise ValueError(f"no composer for delivery kind {kind!r}")
-            messages.update(await composer(uow=uow, jobs=group))
+            messages.update(await composer(uow=uow, jobs=group, policy=policy))
     return messages
 
 
@@ -90,6 +91,7 @@ async def sendable(
     now: datetime,
     *,
     as_of: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> list[tuple[DeliveryJob, Message]]:
     """Compose a leased batch; what has nothing to say is skipped, a batch that cannot be
     composed goes back to the outbox."""
@@ -100,7 +102,7 @@ async def sendable(
         await _finish_unsent(database, past, report, why="past its day")
         jobs = [j for j in jobs if j not in past]
     try:
-        messages = await _compose_batch(database, registry, jobs)
+        messages = await _compose_batch(database, registry, jobs, policy)
     except Exception as error:
         # A bug in composing must not lose the batch: put it back and report it.
         log.exception("composing %d deliveries failed", len(jobs))

@@ -13,9 +13,10 @@ from importlib import resources
 from string import Formatter
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_minus_sign_symbol
 
 from pepptalk.core.kinds import Cadence, FeedbackKind, Mood
 from pepptalk.core.messages import Command, Person, Rich, Text
@@ -135,9 +136,14 @@ class Copy:
         """A figure as people read it here: whole numbers whole, grouped by thousands."""
         return str(format_decimal(number, format="#,##0.#", locale=self.locale))
 
+    def language_name(self, code: str) -> str:
+        """A language as this one names it ("norsk bokmål", "Swedish")."""
+        name = Locale.parse(_LOCALES.get(code, code)).get_language_name(self.locale)
+        return str(name or code)
+
     def percent(self, share: float) -> str:
         """A share as a percentage, signed when it is a change ("+12 %" / "−8 %")."""
-        return str(format_percent(share, format="+#,##0%;-#,##0%", locale=self.locale))
+        return str(format_percent(share, format=_signed_percent(self.locale), locale=self.locale))
 
     def share(self, share: float) -> str:
         """A part of a whole as a percentage, as this language writes it ("87 %", "87%")."""
@@ -224,6 +230,14 @@ def _fill_parts(template: str, values: dict[str, object]) -> list[str | Person]:
 
 
 @cache
+@cache
+def _signed_percent(locale: str) -> str:
+    """The language's own percent pattern ("12 %" in the Nordic ones), with a sign either way
+    and the language's own minus."""
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    return f"+{pattern};{get_minus_sign_symbol(locale)}{pattern}"
+
+
 def copy_for(language: str) -> Copy:
     """The (cached) Copy for a language; unknown languages fall back to English."""
     return Copy(language)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pepptalk.core.i18n import copy_for
 from pepptalk.core.kinds import DeliveryKind, Role
 from pepptalk.core.messages import Message, Note, Paragraph, Reply, text_reply
+from pepptalk.core.privacy import Policy
 from pepptalk.core.values import whole_number
 from pepptalk.handlers.grammar import CommandLine
 from pepptalk.handlers.habit import ComposerSpec, Habit, TeamCommand, TeamTurn
@@ -66,7 +67,9 @@ async def record_action(*, turn: TeamTurn, line: CommandLine) -> Reply:
     )
 
 
-async def compose_actions(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[int, Message | None]:
+async def compose_actions(
+    *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
+) -> dict[int, Message | None]:
     """The owner's message about an action given to them (None when it is done or gone)."""
     messages: dict[int, Message | None] = {}
     for job in jobs:

@@ -251,7 +251,9 @@ async def post_agenda(*, turn: TeamTurn, target: int) -> Reply:
     return await _redrawn(turn, agenda)
 
 
-async def compose_agendas(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[int, Message | None]:
+async def compose_agendas(
+    *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
+) -> dict[int, Message | None]:
     """Each leader's draft for the meeting a delivery is for (None: the leader has left)."""
     messages: dict[int, Message | None] = {}
     for job in jobs:

@@ -249,7 +249,7 @@ async def claim_checkins(
 
 
 async def compose_checkins(
-    *, uow: UnitOfWork, jobs: list[DeliveryJob]
+    *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
 ) -> dict[int, Message | None]:
     """Check-in cards for queued deliveries (None: no longer to go out), in two queries."""
     leaders = await uow.teams.leader_names({job.team.id for job in jobs})

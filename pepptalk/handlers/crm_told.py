@@ -12,6 +12,7 @@ from pepptalk.core.crm import CrmError, CrmKind, CrmProblem
 from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.kinds import DeliveryKind, Role
 from pepptalk.core.messages import Command, Message, Note, Paragraph
+from pepptalk.core.privacy import Policy
 from pepptalk.store.crm_models import CrmConnection
 from pepptalk.store.models import Member, Team
 from pepptalk.store.outbox import DeliveryJob, NewDelivery
@@ -74,7 +75,7 @@ async def note_problem(
 
 
 async def compose_problems(
-    *, uow: UnitOfWork, jobs: list[DeliveryJob]
+    *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
 ) -> dict[int, Message | None]:
     """The message about a CRM problem (None when it has cleared up since, or the connection
     is gone)."""

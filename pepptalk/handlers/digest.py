@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 from pepptalk.core.calendar import CATCH_UP, DAY_NAMES, is_paused, member_zone, window_day
 from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.kinds import DeliveryKind, Role
-from pepptalk.core.messages import Block, Chart, Heading, Message, Note, Paragraph, Reply
+from pepptalk.core.messages import Block, Chart, Heading, Link, Message, Note, Paragraph, Reply
+from pepptalk.core.ports import Actor
 from pepptalk.core.privacy import DEFAULT_POLICY, Policy
 from pepptalk.handlers.digest_parts import (
     Week,
@@ -29,6 +30,7 @@ from pepptalk.handlers.digest_parts import (
 )
 from pepptalk.handlers.grammar import CommandLine
 from pepptalk.handlers.habit import ComposerSpec, Habit, JobSpec, TeamCommand, TeamTurn
+from pepptalk.handlers.history import history_link
 from pepptalk.handlers.meeting_days import channel_anchor
 from pepptalk.handlers.pulse import compose_pulses, pulse_delivery
 from pepptalk.store.models import Member, Team
@@ -90,9 +92,15 @@ async def _chart(uow: UnitOfWork, team: Team, week: Week, copy: Copy) -> Block:
 
 
 async def compose_digest(
-    *, uow: UnitOfWork, team: Team, leader: Member, day: date, now: datetime
+    *,
+    uow: UnitOfWork,
+    team: Team,
+    leader: Member,
+    day: date,
+    now: datetime,
+    history: str | None = None,
 ) -> Message:
-    """A leader's digest for the week up to `day`."""
+    """A leader's digest for the week up to `day`, with the way to the team's history."""
     copy = copy_for(team.language)
     week = Week.ending(day)
     members = await uow.teams.members(team.id)
@@ -136,6 +144,8 @@ async def compose_digest(
         blocks.append(Heading(copy("digest.roles_heading")))
         blocks += [Paragraph(line) for line in found]
     blocks += [Heading(copy("digest.reflection_heading")), Paragraph(reflection(copy, day))]
+    if history is not None:
+        blocks.append(Link(history, copy("digest.history")))
     blocks.append(Note(copy("digest.private")))
     return Message(summary=title, blocks=tuple(blocks))
 
@@ -144,12 +154,19 @@ async def show_digest(*, turn: TeamTurn, line: CommandLine) -> Reply:
     """`digest`: this week's digest so far, now."""
     day = turn.now.astimezone(member_zone(turn.member, turn.team)).date()
     message = await compose_digest(
-        uow=turn.uow, team=turn.team, leader=turn.member, day=day, now=turn.now
+        uow=turn.uow,
+        team=turn.team,
+        leader=turn.member,
+        day=day,
+        now=turn.now,
+        history=history_link(turn.actor, turn.policy),
     )
     return Reply(message=message)
 
 
-async def compose_digests(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[int, Message | None]:
+async def compose_digests(
+    *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
+) -> dict[int, Message | None]:
     """Each queued digest (None: the leader has left the team)."""
     messages: dict[int, Message | None] = {}
     for job in jobs:
@@ -162,6 +179,9 @@ async def compose_digests(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[i
             leader=job.member,
             day=job.delivery.local_date,
             now=job.delivery.due_at,
+            history=history_link(
+                Actor(job.member.workspace_id, job.member.user_id, job.team.platform), policy
+            ),
         )
     return messages
 

@@ -172,9 +172,9 @@ class Composer(Protocol):
     """Turn leased deliveries of one kind into messages (None: nothing to send any more)."""
 
     def __call__(
-        self, *, uow: UnitOfWork, jobs: list[DeliveryJob]
+        self, *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
     ) -> Awaitable[dict[int, Message | None]]:
-        """Compose a batch."""
+        """Compose a batch (`policy`: what the operator set, such as Pepptalk's address)."""
         ...
 
 

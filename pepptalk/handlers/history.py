@@ -7,6 +7,7 @@ answer, so a team with a year behind it is read about as fast as a team in its f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -154,12 +155,16 @@ def _in_team(member: Member, first: date, last: date) -> bool:
     return joined <= last and (removed is None or removed >= first)
 
 
-def _all_holidays(team: Team, monday: date, language: str) -> bool:
-    """Whether every workday of the team in that week was a public holiday."""
+def _holiday_weeks(team: Team) -> Callable[[date], bool]:
+    """Whether every workday of the team in a week (given its Monday) was a public holiday."""
     country = holiday_country(team)
-    days = [monday + timedelta(days=i) for i in range(7)]
-    workdays = [d for d in days if DAY_NAMES[d.weekday()] in workdays_of(team)]
-    return bool(workdays) and all(holiday(country, d, language) for d in workdays)
+    weekdays = [DAY_NAMES.index(name) for name in workdays_of(team)]
+
+    def all_holidays(monday: date) -> bool:
+        days = [monday + timedelta(days=i) for i in weekdays]
+        return bool(days) and all(holiday(country, d, team.language) for d in days)
+
+    return all_holidays
 
 
 def _talks(member: Member, given: list[TalkRow], since: date) -> list[Talk]:
@@ -182,12 +187,13 @@ def _talks(member: Member, given: list[TalkRow], since: date) -> list[Talk]:
 def _low_runs(
     lows: list[tuple[int, date]], names: dict[int, str], first: date, team: Team
 ) -> list[Pattern]:
-    """Three low mornings in a row on the seller's workdays, named once per run."""
+    """Three low mornings in a row on the team's workdays, named once per run."""
+    number = _workday_numbers(team)
     found: list[Pattern] = []
     runs: dict[int, list[date]] = {}
     for member_id, day in lows:
         run = runs.setdefault(member_id, [])
-        if run and _workdays_between(team, run[-1], day) > 0:
+        if run and number(day) - number(run[-1]) > 1:
             run.clear()
         run.append(day)
         if len(run) == LOW_RUN and member_id in names:
@@ -195,15 +201,16 @@ def _low_runs(
     return [p for p in found if p.monday >= first]
 
 
-def _workdays_between(team: Team, earlier: date, later: date) -> int:
-    """Team workdays strictly between two dates."""
-    days = workdays_of(team)
-    count, day = 0, earlier + timedelta(days=1)
-    while day < later:
-        if DAY_NAMES[day.weekday()] in days:
-            count += 1
-        day += timedelta(days=1)
-    return count
+def _workday_numbers(team: Team) -> Callable[[date], int]:
+    """How many of the team's workdays there have been up to a date: two workdays follow each
+    other when their numbers do (a weekend between them is no gap)."""
+    weekdays = sorted(DAY_NAMES.index(name) for name in workdays_of(team))
+
+    def number(day: date) -> int:
+        week, weekday = divmod(day.toordinal() - 1, 7)  # day 1 of year 1 was a Monday
+        return week * len(weekdays) + sum(1 for w in weekdays if w <= weekday)
+
+    return number
 
 
 def weeks_to_show(team: Team, today: date, weeks: int = MAX_WEEKS) -> list[date]:
@@ -237,6 +244,7 @@ async def team_history(*, uow: UnitOfWork, team: Team, now: datetime) -> TeamHis
     days_in: dict[int, list[DayMood]] = {}
     for day in await uow.checkins.daily_moods(team_id=team.id, first=first, last=last):
         days_in.setdefault((day.day - first).days // 7, []).append(day)
+    all_holidays = _holiday_weeks(team)
     moods = []
     for index, monday in enumerate(mondays):
         sunday = monday + timedelta(days=6)
@@ -253,7 +261,7 @@ async def team_history(*, uow: UnitOfWork, team: Team, now: datetime) -> TeamHis
                 sellers=sum(1 for s in sellers if _in_team(s, monday, sunday)),
             )
         )
-        holidays = _all_holidays(team, monday, team.language)
+        holidays = all_holidays(monday)
         for seller in sellers:
             rows[seller.id].cells.append(
                 _cell(seller, monday, sunday, index, answered, asked, holidays, today)

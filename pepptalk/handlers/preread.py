@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from pepptalk.core.i18n import Copy, copy_for
 from pepptalk.core.kinds import DeliveryKind, Role
 from pepptalk.core.messages import Block, Heading, Message, Note, Paragraph
+from pepptalk.core.privacy import Policy
 from pepptalk.handlers.meeting_days import figures_until
 from pepptalk.store.metrics import Weeks
 from pepptalk.store.models import Member, Team
@@ -130,7 +131,7 @@ def preread_delivery(
 
 
 async def compose_prereads(
-    *, uow: UnitOfWork, jobs: list[DeliveryJob]
+    *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
 ) -> dict[int, Message | None]:
     """Pre-reads for queued deliveries (None: no numbers, or the channel moved)."""
     messages: dict[int, Message | None] = {}

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pepptalk.core.i18n import copy_for
 from pepptalk.core.kinds import DeliveryKind
 from pepptalk.core.messages import Message, Paragraph
-from pepptalk.core.privacy import shareable
+from pepptalk.core.privacy import Policy, shareable
 from pepptalk.handlers.digest_parts import Week
 from pepptalk.store.models import Member, Team
 from pepptalk.store.outbox import DeliveryJob, NewDelivery
@@ -53,7 +53,9 @@ async def compose_pulse(*, uow: UnitOfWork, team: Team, day: date) -> Message | 
     return Message(summary=said, blocks=(Paragraph(said),))
 
 
-async def compose_pulses(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[int, Message | None]:
+async def compose_pulses(
+    *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
+) -> dict[int, Message | None]:
     """Queued pulses (None: too few answers, turned off since, or the channel moved)."""
     messages: dict[int, Message | None] = {}
     for job in jobs:

@@ -16,6 +16,7 @@ from pepptalk.core.messages import (
     Text,
     text_reply,
 )
+from pepptalk.core.privacy import Policy
 from pepptalk.core.values import whole_number
 from pepptalk.handlers.grammar import CommandLine, read_id
 from pepptalk.handlers.habit import (
@@ -75,7 +76,9 @@ def shout_buttons(copy: Copy, win: Win, *, group: str) -> Buttons:
     )
 
 
-async def compose_wins(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[int, Message | None]:
+async def compose_wins(
+    *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
+) -> dict[int, Message | None]:
     """The leader's message for each new win, with the shout-out button."""
     messages: dict[int, Message | None] = {}
     for job in jobs:

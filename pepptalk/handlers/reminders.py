@@ -59,7 +59,7 @@ async def claim_reminders(
 
 
 async def compose_reminders(
-    *, uow: UnitOfWork, jobs: list[DeliveryJob]
+    *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
 ) -> dict[int, Message | None]:
     """The reminder, with the mood buttons; None when the seller has answered (or was never
     asked: a holiday, a pause) by the time it would go out."""

@@ -237,7 +237,9 @@ async def claim_nudges(
     )
 
 
-async def compose_nudges(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[int, Message | None]:
+async def compose_nudges(
+    *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
+) -> dict[int, Message | None]:
     """Nudges for queued deliveries; None where nobody is due."""
     messages: dict[int, Message | None] = {}
     for job in jobs:

@@ -166,6 +166,9 @@ async def change_setting(*, turn: TeamTurn, line: CommandLine) -> Reply:
     """`team set <key> <value>`: change one team setting after checking the value."""
     copy, team = turn.copy, turn.team
     key, value = line.arg(0), line.rest(1)
+    if not key:
+        # `team set` and nothing more: what can be set, and how.
+        return text_reply(copy.text("help.team_set"))
     setting = SETTINGS.get(key.lower())
     if setting is None:
         return text_reply(copy("errors.bad_setting", value=key[:40], settings=", ".join(SETTINGS)))
@@ -191,7 +194,7 @@ def setting_text(copy: Copy, team: Team, key: str) -> str:
     if key == "timezone":
         return team.timezone
     if key == "language":
-        return team.language
+        return copy.language_name(team.language)
     if key == "country":
         return team.country or copy("team.country_none")
     if key == "channel":

@@ -163,7 +163,7 @@ async def claim_summaries(
 
 
 async def compose_summaries(
-    *, uow: UnitOfWork, jobs: list[DeliveryJob]
+    *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
 ) -> dict[int, Message | None]:
     """Summaries for queued deliveries; None where nobody was asked that day."""
     messages: dict[int, Message | None] = {}
@@ -178,7 +178,7 @@ async def compose_summaries(
 
 
 async def compose_late_lows(
-    *, uow: UnitOfWork, jobs: list[DeliveryJob]
+    *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
 ) -> dict[int, Message | None]:
     """A short word to the leader about a low mood that came after the summary (None when the
     mood has lifted since, or the seller has left)."""

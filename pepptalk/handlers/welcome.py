@@ -23,6 +23,7 @@ from pepptalk.core.messages import (
     Text,
 )
 from pepptalk.core.ports import Press
+from pepptalk.core.privacy import Policy
 from pepptalk.handlers.checkin import first_name, save_wish, wish_buttons
 from pepptalk.handlers.grammar import read_id
 from pepptalk.handlers.habit import ButtonSpec, ComposerSpec, Habit, TeamTurn, by_value
@@ -75,7 +76,7 @@ def welcome_deliveries(team: Team, sellers: Sequence[Member], now: datetime) -> 
 
 
 async def compose_welcomes(
-    *, uow: UnitOfWork, jobs: list[DeliveryJob]
+    *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
 ) -> dict[int, Message | None]:
     """Welcome messages for queued deliveries (None: the seller has left again)."""
     leaders = await uow.teams.leader_names({job.team.id for job in jobs})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from cryptography.fernet import Fernet
 
@@ -70,7 +71,9 @@ async def test_crm_sync_reads_a_team_with_a_progress_line_and_doctor_checks_it(
             "PEPPTALK_ENCRYPTION_KEY": KEY,
             "PIPEDRIVE_API_URL": f"{url}/{{domain}}",
         }
-        since = (datetime.now(UTC).date() - timedelta(days=14)).isoformat()
+        # The sync counts days where the team is (Oslo), which is a day ahead late in UTC's day.
+        oslo_today = datetime.now(ZoneInfo("Europe/Oslo")).date()
+        since = (oslo_today - timedelta(days=14)).isoformat()
         code, out, err = await run("crm", "sync", "--team", "Oslo", "--since", since, **env)
         assert code == 0, err
         lines = out.splitlines()

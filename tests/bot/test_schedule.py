@@ -40,7 +40,7 @@ async def test_each_minute_tick_sends_every_morning_message_once(tmp_path: Path)
         texts = [(s.user_id, s.text()) for s in chat.sent]
         assert [user for user, _ in texts] == ["UANNA", "UANNA", "ULEAD", "ULEAD"]
         assert "How are you starting the day?" in texts[0][1]
-        assert "A gentle nudge, Anna" in texts[1][1]
+        assert "A gentle reminder, Anna" in texts[1][1]
         assert "Team check-in" in texts[2][1] and "Still to answer: Anna" in texts[2][1]
         assert "Who could use a word today" in texts[3][1]
     finally:

@@ -346,5 +346,5 @@ async def test_a_long_draft_stays_within_what_slack_takes(team: Team) -> None:
         added = await team.submit("ULEAD", ADD_FORM, form.context, {"item": f"Point {n + 1}"})
     assert added.message is not None
     assert "21. Point 21\n22. Point 22" in words(added)
-    assert "remove some to edit these" in words(added)
+    assert "Remove some of them to edit these" in words(added)
     assert block_problems(render_message(added.message)["blocks"], max_blocks=50) == []

@@ -9,6 +9,7 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 
 from pepptalk.core.kinds import (
+    AgendaItemKind,
     Cadence,
     DeliveryKind,
     DeliveryStatus,
@@ -17,11 +18,23 @@ from pepptalk.core.kinds import (
     Platform,
     Role,
 )
+from pepptalk.core.messages import Link
 from pepptalk.core.ports import Actor
 from pepptalk.core.privacy import Policy
 from pepptalk.handlers.history import CellState, TeamHistory, history_link, team_history
 from pepptalk.store.database import Database
-from pepptalk.store.models import Checkin, Delivery, Feedback, Member, Win
+from pepptalk.store.models import (
+    Agenda,
+    AgendaItem,
+    Checkin,
+    Delivery,
+    Feedback,
+    MeetingAction,
+    Member,
+    Metric,
+    Win,
+)
+from pepptalk.store.uow import UnitOfWork
 from tests.fakes.chat import FakeChat
 from tests.fakes.clock import FakeClock
 from tests.handlers.helpers import WORKSPACE, Team
@@ -98,7 +111,53 @@ async def history(team: Team) -> tuple[dict[str, Member], Member]:
                 )
             )
         uow.session.add_all(rows)
+        await meeting(uow, leader, people["UANNA"])
     return people, leader
+
+
+async def meeting(uow: UnitOfWork, leader: Member, anna: Member) -> None:
+    """Thursday 7 May's meeting: its agenda posted with a why-question, an action recorded there
+    and done a week later; the week before it, the team's calls (what the pre-read showed)."""
+    held = date(2026, 5, 7)
+    agenda = Agenda(
+        workspace_id=WORKSPACE,
+        team_id=leader.team_id,
+        meeting_on=held,
+        created_at=at(held - timedelta(days=1)),
+        posted_at=at(held, 6),
+    )
+    uow.session.add(agenda)
+    await uow.session.flush()
+    why = "Why did meetings booked fall last week, when calls held up?"
+    uow.session.add_all(
+        [
+            AgendaItem(agenda_id=agenda.id, position=1, kind=AgendaItemKind.QUESTION, text=why),
+            AgendaItem(agenda_id=agenda.id, position=2, kind=AgendaItemKind.WIN, text="Fjordkraft"),
+            MeetingAction(
+                workspace_id=WORKSPACE,
+                team_id=leader.team_id,
+                number=1,
+                owner_id=anna.id,
+                created_by=leader.id,
+                text="Share the renewal script",
+                created_at=at(held, 8),
+                done_at=at(held + timedelta(days=7), 9),
+            ),
+        ]
+        + [
+            Metric(
+                workspace_id=WORKSPACE,
+                team_id=leader.team_id,
+                member_id=anna.id,
+                day=date(2026, 4, 27) + timedelta(days=n),
+                metric="calls",
+                value=10,
+                goal=12,
+                updated_at=at(held),
+            )
+            for n in range(5)
+        ]
+    )
 
 
 def _sent(member: Member, day: date) -> Delivery:
@@ -186,6 +245,15 @@ async def test_ten_weeks_as_a_leader_looks_back(
     assert (easter.answered, easter.asked) == (9, 9)
     runs = [(p.kind, p.name, p.monday) for p in history.patterns if p.kind == "low_run"]
     assert runs == [("low_run", "Anna Berg", date(2026, 5, 11))]
+    # The meeting of 7 May: its question, its action (done on the 14th), the pre-read's calls.
+    [held] = history.meetings
+    assert [i.text for i in held.items if i.kind is AgendaItemKind.QUESTION] == [
+        "Why did meetings booked fall last week, when calls held up?"
+    ]
+    assert [(a.text, owner, a.done_at) for a, owner in held.actions] == [
+        ("Share the renewal script", "Anna Berg", at(date(2026, 5, 14), 9))
+    ]
+    assert [(f.metric, f.value, f.goal) for f in held.figures] == [("calls", 50.0, 60.0)]
     # Praise: two shout-outs, one of them for the leader's own win.
     assert (history.praise_total, history.praise_to_leaders) == (2, 1)
     assert (anna.wins, anna.shouted, bjorn.wins, bjorn.shouted) == (1, 1, 1, 0)
@@ -221,3 +289,26 @@ def test_where_each_platform_opens_the_history() -> None:
     assert history_link(teams, policy) == "https://pepptalk.example.com/history/signin/microsoft"
     assert history_link(playground, Policy()) == "/history?as=UANNA"
     assert history_link(slack, Policy()) is None
+
+
+async def test_home_and_the_digest_lead_to_the_history(
+    database: Database, clock: FakeClock, chat: FakeChat
+) -> None:
+    policy = Policy(public_url="https://pepptalk.example.com")
+    team = Team(database, chat, clock, policy=policy)
+    clock.set(at(FIRST, 5))
+    await team.create({"UANNA": "Europe/Oslo"}, names=NAMES)
+    home = await team.habits.home(Actor(WORKSPACE, "ULEAD", Platform.SLACK))
+    links = [b for b in home.blocks if isinstance(b, Link)]
+    expected = f"https://pepptalk.example.com/history/signin/slack?team={WORKSPACE}"
+    assert [(link.url, link.label) for link in links] == [
+        (expected, "Your team's history, week by week")
+    ]
+    seller_home = await team.habits.home(Actor(WORKSPACE, "UANNA", Platform.SLACK))
+    assert [b.label for b in seller_home.blocks if isinstance(b, Link)] == [
+        "Your own history: mornings, talks, wins"
+    ]
+    # Friday's digest, as the schedule sends it, ends with the same way in.
+    await team.run("digests", at=datetime(2026, 3, 13, 13, 0, tzinfo=UTC))
+    [digest] = [sent.message for sent in chat.to("ULEAD")]
+    assert [b.url for b in digest.blocks if isinstance(b, Link)] == [expected]

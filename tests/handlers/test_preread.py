@@ -66,7 +66,7 @@ async def test_each_sellers_numbers_when_the_team_has_agreed(team: Team) -> None
 
 async def test_a_bad_numbers_setting_says_what_would_work(team: Team) -> None:
     said = await team.say("ULEAD", "team set numbers everyone")
-    assert "Choose team (team totals only) or sellers" in said
+    assert "isn't team or sellers. Use team for team totals only, or sellers" in said
     assert "team totals" in await team.say("ULEAD", "team")
 
 
@@ -89,9 +89,10 @@ async def test_no_channel_no_pre_read(team: Team) -> None:
 async def test_the_pre_read_speaks_the_team_language(team: Team) -> None:
     await team.say("ULEAD", "team set language sv")
     await pre_reads(team, TWO_HOURS_BEFORE)
+    # Swedish writes a percentage with a space and its own minus sign; compared here as ASCII.
     text = team.chat.channel_posts[0].text().replace("\xa0", " ").replace("\u2212", "-")
-    assert text.startswith("Siffror inför mötet tors 26 nov"), text
-    assert "Samtal: 592 · mål 750 (-21%) · förra veckan 744 (-20%)" in text, text
+    assert text.startswith("Underlag inför mötet tors 26 nov"), text
+    assert "Samtal: 592 · mål 750 (-21 %) · förra veckan 744 (-20 %)" in text, text
     assert "Försäljning: 120 210" in text
 
 

@@ -261,7 +261,7 @@ async def test_the_only_leader_hands_over_or_erases_the_team(team: Team) -> None
     asked = await team.reply("ULEAD", "forget-me")
     said = words(asked)
     assert "You're the only leader of Oslo" in said
-    assert "make someone a leader too, like /pepptalk team lead @anna" in said
+    assert "make someone else a leader, like /pepptalk team lead @anna" in said
     action, value = button(asked)
     assert action == ERASE_TEAM
     assert "Erase Oslo and my data" in said

@@ -27,7 +27,7 @@ async def team(database: Database, chat: FakeChat, clock: FakeClock) -> Team:
 
 
 def reminded(team: Team) -> list[str]:
-    return [s.user_id for s in team.chat.sent if "A gentle nudge" in s.text()]
+    return [s.user_id for s in team.chat.sent if "A gentle reminder" in s.text()]
 
 
 async def test_one_reminder_a_quarter_past_to_those_who_have_not_answered(team: Team) -> None:
@@ -37,7 +37,7 @@ async def test_one_reminder_a_quarter_past_to_those_who_have_not_answered(team: 
     await team.run("reminders", at=MONDAY_0845)
     assert sorted(reminded(team)) == ["UBJORN", "UCARL"]
     reminder = team.chat.to("UBJORN")[0]
-    assert "A gentle nudge, Seller: how are you starting the day?" in reminder.text()
+    assert "A gentle reminder, Seller: how are you starting the day?" in reminder.text()
     moods = [b for b in reminder.message.blocks if isinstance(b, Buttons)][0]
     assert [b.value for b in moods.buttons] == ["1", "2", "3", "4", "5"]
     assert "remind off" in reminder.text()

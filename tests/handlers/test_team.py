@@ -101,9 +101,10 @@ async def test_set_accepts_good_values(team: Team, command: str, expected: str) 
         ("team set country XX", "isn't a country code"),
         ("team set channel sales", "Name the channel with #"),
         ("team set meeting whenever", "isn't a meeting time"),
-        ("team set sells maybe", "Answer yes or no"),
+        ("team set sells maybe", "isn't yes or no. Use yes if you carry a sales budget"),
+        ("team set pulse maybe", "isn't on or off. Use on for a weekly team pulse"),
         ("team set colour blue", 'I can\'t set "colour"'),
-        ("team set", "You can set: checkin, days"),
+        ("team set", "change a setting (checkin 08:30, days mon-fri"),
     ],
 )
 async def test_set_refuses_bad_values_and_keeps_the_old_one(

@@ -78,5 +78,5 @@ async def test_empty_and_overlong_topics_are_refused(team: Team) -> None:
 
 async def test_a_leader_proposes_no_topic_of_their_own(team: Team) -> None:
     said = await team.say("ULEAD", "topic Our pipeline")
-    assert said.startswith("Topics come from the sellers. Add your own points to the draft with")
+    assert said.startswith("Topics come from the sellers. To add your own, open the draft with")
     assert "No open topics" in await team.say("ULEAD", "topics")

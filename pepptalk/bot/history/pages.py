@@ -11,6 +11,8 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
+from functools import cache
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -210,6 +212,7 @@ class HistoryPages:
             seat=seat,
             doc=document,
             checkins=sorted(mine, key=lambda c: str(c["date"]), reverse=True),
+            d=cache(lambda iso: copy.short_date(date.fromisoformat(iso))),
             title=copy("history.own_title", team=seat.team.name),
         )
 

@@ -11,8 +11,8 @@ from babel.numbers import get_decimal_symbol
 
 from pepptalk.bot.history.mood_chart import Point, draw, strip
 from pepptalk.core.i18n import Copy
-from pepptalk.core.kinds import AgendaItemKind
-from pepptalk.handlers.history import CellState, TeamHistory
+from pepptalk.core.kinds import AgendaItemKind, FeedbackKind
+from pepptalk.handlers.history import CellState, Talk, TeamHistory
 
 
 def team_context(copy: Copy, history: TeamHistory) -> dict[str, Any]:
@@ -29,6 +29,18 @@ def team_context(copy: Copy, history: TeamHistory) -> dict[str, Any]:
         s: copy(f"history.cell_{s.value}") for s in CellState if s is not CellState.MOOD
     }
     shown = {CellState.NO_ANSWER: "–", CellState.AWAY: "‖", CellState.HOLIDAY: "✱"}
+
+    kinds = {kind: copy(f"feedback.kind_{kind.value}") for kind in FeedbackKind}
+
+    @cache
+    def gap(first: bool, days: int | None) -> str:
+        if days is None:
+            return ""
+        return copy("history.gap_first" if first else "history.gap", days=days)
+
+    def talk_lines(talks: list[Talk]) -> list[tuple[bool, str, str, str]]:
+        """Newest first: late or not, the day, the kind, the gap before it."""
+        return [(t.late, day(t.day), kinds[t.kind], gap(t.first, t.gap_days)) for t in talks[::-1]]
 
     def cell(state: CellState, average: float | None) -> tuple[str, str, str]:
         if average is not None:
@@ -70,6 +82,8 @@ def team_context(copy: Copy, history: TeamHistory) -> dict[str, Any]:
         "cells": {
             row.member.id: [cell(c.state, c.average) for c in row.cells] for row in history.sellers
         },
+        "talk_lines": {row.member.id: talk_lines(row.talks) for row in history.sellers},
+        "late_word": copy("history.gap_late"),
         "d": day,
         "n": number,
         "first": history.mondays[0],

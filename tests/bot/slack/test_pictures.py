@@ -21,6 +21,7 @@ from pepptalk.bot.slack.render import render_blocks
 from pepptalk.core.kinds import DeliveryStatus, Platform
 from pepptalk.core.messages import Heading, Message, Paragraph, Picture
 from pepptalk.core.ports import DeliveryError, SentMessage
+from pepptalk.core.privacy import Policy
 from pepptalk.handlers.habit import ComposerSpec, Habit, Registry
 from pepptalk.handlers.registry import REGISTRY
 from pepptalk.store.outbox import DeliveryJob, NewDelivery
@@ -192,7 +193,9 @@ async def test_the_fake_takes_an_upload_the_way_slack_sdk_sends_one(slack: Slack
 def registry_sending(message: Message) -> Registry:
     """Pepptalk's habits and one more, whose deliveries of KIND are `message`."""
 
-    async def compose(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[int, Message | None]:
+    async def compose(
+        *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
+    ) -> dict[int, Message | None]:
         return {job.delivery.id: message for job in jobs}
 
     pictures = Habit(name="pictures", composers=(ComposerSpec(kind=KIND, compose=compose),))

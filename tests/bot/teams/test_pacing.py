@@ -20,6 +20,7 @@ from pepptalk.bot.delivery import DrainReport, deliver_pending
 from pepptalk.bot.jobs import claim
 from pepptalk.core.kinds import DeliveryStatus
 from pepptalk.core.messages import Message, Paragraph
+from pepptalk.core.privacy import Policy
 from pepptalk.handlers.habit import ComposerSpec, Habit, Registry
 from pepptalk.handlers.registry import REGISTRY
 from pepptalk.store.outbox import DeliveryJob, NewDelivery
@@ -49,7 +50,9 @@ async def site(tmp_path: Path) -> AsyncIterator[TeamsSite]:
 def registry_with_notes() -> Registry:
     """Pepptalk's habits and one more, whose deliveries of KIND are a one-line note."""
 
-    async def compose(*, uow: UnitOfWork, jobs: list[DeliveryJob]) -> dict[int, Message | None]:
+    async def compose(
+        *, uow: UnitOfWork, jobs: list[DeliveryJob], policy: Policy
+    ) -> dict[int, Message | None]:
         return {job.delivery.id: Message("A note", (Paragraph("A note"),)) for job in jobs}
 
     notes = Habit(name="notes-for-pacing", composers=(ComposerSpec(kind=KIND, compose=compose),))
