@@ -30,12 +30,13 @@ from typing import Any, Protocol
 from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bench.schema import in_own_schema
 from pepptalk.bot.charts import draw
 from pepptalk.bot.config import async_database_url
 from pepptalk.core.kinds import Cadence, DeliveryKind, DeliveryStatus, FeedbackKind, Platform, Role
 from pepptalk.core.messages import Chart, Message, Paragraph, plain
 from pepptalk.handlers.digest import compose_digest
-from pepptalk.store.database import Database, create_engine, migrate
+from pepptalk.store.database import Database, migrate
 from pepptalk.store.models import Member, Team
 from pepptalk.store.tables import METADATA
 
@@ -640,33 +641,13 @@ async def run(
 
 async def main(*, url: str, teams: int, sellers: int, days: int, repeat: int, show: bool) -> int:
     """Make the schema, run, drop the schema (whatever happened in between)."""
-    schema = f"bench_digest_{os.getpid()}"
-    admin = create_engine(async_database_url(url))
-    try:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            engine = create_engine(
-                async_database_url(url), connect_args={"server_settings": {"search_path": schema}}
-            )
-            try:
-                return await run(
-                    engine,
-                    schema,
-                    teams=teams,
-                    sellers=sellers,
-                    days=days,
-                    repeat=repeat,
-                    show=show,
-                )
-            finally:
-                await engine.dispose()
-        finally:
-            async with admin.begin() as connection:
-                await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            print(f"schema {schema} dropped")
-    finally:
-        await admin.dispose()
+
+    async def work(engine: AsyncEngine, schema: str) -> int:
+        return await run(
+            engine, schema, teams=teams, sellers=sellers, days=days, repeat=repeat, show=show
+        )
+
+    return await in_own_schema(url, "bench_digest", work)
 
 
 def cli() -> argparse.Namespace:

@@ -24,19 +24,19 @@ import time
 from datetime import timedelta
 
 import aiohttp
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.digest import DEFAULT_URL, NOW, WORKSPACE, Seat, counts, seed, vacuum
+from bench.schema import in_own_schema
 from pepptalk.bot.app import create_app
-from pepptalk.bot.config import Settings, async_database_url
+from pepptalk.bot.config import Settings
 from pepptalk.bot.history.pages import TEMPLATES
 from pepptalk.bot.history.sessions import COOKIE, new_token, token_hash
 from pepptalk.bot.history.team_page import team_context
 from pepptalk.core.i18n import copy_for
 from pepptalk.core.kinds import Platform
 from pepptalk.handlers.history import team_history
-from pepptalk.store.database import Database, create_engine, migrate
+from pepptalk.store.database import Database, migrate
 from pepptalk.store.models import Team
 from tests.fakes.clock import FakeClock
 from tests.fakes.serving import served
@@ -52,7 +52,7 @@ def percentile(samples: list[float], share: float) -> float:
 
 def line(name: str, samples: dict[str, list[float]]) -> str:
     cells = "".join(
-        f"{statistics.median(v) * 1000:9.2f} {percentile(v, 0.99) * 1000:8.2f}"
+        f"{statistics.median(v) * 1000:14.2f} {percentile(v, 0.99) * 1000:8.2f}"
         for v in samples.values()
     )
     return f"   {name:<16}{cells}"
@@ -144,7 +144,7 @@ async def run(engine: AsyncEngine, schema: str, *, teams: int, sellers: int, rep
     finally:
         await pepptalk.close()
     print(f"GET /history/team/<id>, {repeat} times per team after {WARMUP} untimed, in turn")
-    print(f"   {'':<16}" + "".join(f"{label + ' p50':>9} {'p99':>8}" for label in labels))
+    print(f"   {'':<16}" + "".join(f"{label + ' p50 ms':>14} {'p99':>8}" for label in labels))
     print(line("whole page", page))
     print(line("team_history", reading))
     print(line("rendering", rendering))
@@ -158,25 +158,11 @@ async def run(engine: AsyncEngine, schema: str, *, teams: int, sellers: int, rep
 
 async def main(*, url: str, teams: int, sellers: int, repeat: int) -> int:
     """Make the schema, run, drop the schema (whatever happened in between)."""
-    schema = f"bench_history_{os.getpid()}"
-    admin = create_engine(async_database_url(url))
-    try:
-        async with admin.begin() as connection:
-            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            engine = create_engine(
-                async_database_url(url), connect_args={"server_settings": {"search_path": schema}}
-            )
-            try:
-                return await run(engine, schema, teams=teams, sellers=sellers, repeat=repeat)
-            finally:
-                await engine.dispose()
-        finally:
-            async with admin.begin() as connection:
-                await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            print(f"schema {schema} dropped")
-    finally:
-        await admin.dispose()
+
+    async def work(engine: AsyncEngine, schema: str) -> int:
+        return await run(engine, schema, teams=teams, sellers=sellers, repeat=repeat)
+
+    return await in_own_schema(url, "bench_history", work)
 
 
 def cli() -> argparse.Namespace:

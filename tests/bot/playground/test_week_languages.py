@@ -210,7 +210,13 @@ async def week(walk: Walk, typed: Typed) -> None:
     copy = walk.copy
     # Sunday evening: Ingrid sets the team's language; the page answers in it.
     await walk.say(f"team set language {copy.language}")
-    await walk.sees(copy("team.setting_saved", setting=copy("team.language"), value=copy.language))
+    await walk.sees(
+        copy(
+            "team.setting_saved",
+            setting=copy("team.language"),
+            value=copy.language_name(copy.language),
+        )
+    )
     await walk.shot("sunday-language")
 
     await monday(walk, typed)
