@@ -91,8 +91,15 @@ async def tick(services: Services) -> None:
     """The schedule's minute: every job at the current time, then one drain of the outbox."""
     if services.stopping.is_set():
         return
-    async with services.ticking:
-        await _tick(services)
+    try:
+        async with services.ticking:
+            await _tick(services)
+    except asyncio.CancelledError:
+        if not services.stopping.is_set():
+            raise
+        # Cut short by a server told to stop: what the tick claimed waits in the outbox for the
+        # next one, and a stop is no error to log.
+        log.info("tick: stopped with the server")
 
 
 async def _tick(services: Services) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from pepptalk.bot.app import create_app
 from pepptalk.bot.config import Settings
@@ -67,5 +70,29 @@ async def test_socket_mode_without_a_signing_secret_serves_no_slack_route(tmp_pa
             route.resource.canonical for route in pepptalk.web.router.routes() if route.resource
         }
         assert "/slack/events" not in paths and "/healthz" in paths
+    finally:
+        await pepptalk.close()
+
+
+async def test_a_tick_cut_short_by_a_stop_ends_quietly(tmp_path: Path) -> None:
+    """A server told to stop cancels the tick under way: that is no error (the scheduler would
+    log one with a traceback), while a cancel for any other reason still goes up."""
+    pepptalk = await create_app(settings(tmp_path), chat=FakeChat())
+    services = pepptalk.services
+    try:
+        for stopping in (True, False):
+            async with services.ticking:  # the tick waits its turn, as behind a long one
+                running = asyncio.create_task(tick(services))
+                await asyncio.sleep(0.05)
+                if stopping:
+                    services.stopping.set()
+                running.cancel()
+                if stopping:
+                    await running  # ends, and says nothing is wrong
+                    assert running.done() and not running.cancelled()
+                else:
+                    with pytest.raises(asyncio.CancelledError):
+                        await running
+            services.stopping.clear()
     finally:
         await pepptalk.close()
