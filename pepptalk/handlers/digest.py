@@ -106,9 +106,13 @@ async def compose_digest(
     members = await uow.teams.members(team.id)
     sellers = sellers_of(members)
     names = {m.id: m.display_name for m in members}
-    title = copy(
-        "digest.title", team=team.name, first=copy.day(week.first), last=copy.day(week.last)
-    )
+    if week.first == week.last:
+        # A digest on a Monday (or `digest` asked then) covers that one day so far.
+        title = copy("digest.title_day", team=team.name, day=copy.day(week.first))
+    else:
+        title = copy(
+            "digest.title", team=team.name, first=copy.day(week.first), last=copy.day(week.last)
+        )
     blocks: list[Block] = [Heading(title), await _chart(uow, team, week, copy)]
     blocks.append(Paragraph(await response_rate(uow, team, week, copy)))
     blocks += [Paragraph(line) for line in await coverage(uow, sellers, team, day, copy)]

@@ -200,6 +200,12 @@ async def test_the_digest_tells_the_week_item_by_item(team: Team) -> None:
     assert "Dentist" not in text and "Dentist" not in chart.alt, "a private note stays private"
 
 
+async def test_a_digest_asked_on_monday_names_its_one_day(team: Team) -> None:
+    team.clock.set(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
+    text = await team.say("ULEAD", "digest")
+    assert text.splitlines()[0] == "Your week with Oslo so far, Mon 23 Nov"
+
+
 async def test_the_reflection_question_changes_every_week(team: Team) -> None:
     first = words(await digest(team)).split("A question for you this week\n")[1].splitlines()[0]
     team.chat.sent.clear()
