@@ -91,6 +91,12 @@ class Provider(Protocol):
         ...
 
 
+def claim(claims: Mapping[str, Any], name: str, shape: re.Pattern[str]) -> str | None:
+    """A claim of the identity token when it is a string of the expected shape, else None."""
+    value = claims.get(name)
+    return value if isinstance(value, str) and shape.fullmatch(value) else None
+
+
 def error_code(value: object) -> str:
     """A provider's error code for the log: as it came when it looks like one, else "other"."""
     return value if isinstance(value, str) and ERROR_CODE.fullmatch(value) else "other"

@@ -17,6 +17,7 @@ from pepptalk.bot.history.openid import (
     ProviderHttp,
     Published,
     SignInError,
+    claim,
     error_code,
     signing_keys,
     verified_claims,
@@ -39,11 +40,6 @@ def login_base(login_url: str | None) -> str:
         return LOGIN_DEFAULT
     parts = urlsplit(login_url)
     return f"{parts.scheme}://{parts.netloc}/"
-
-
-def _guid(claims: Mapping[str, Any], name: str) -> str | None:
-    value = claims.get(name)
-    return value if isinstance(value, str) and GUID.fullmatch(value) else None
 
 
 class MicrosoftSignIn:
@@ -130,7 +126,7 @@ class MicrosoftSignIn:
             nonce=nonce,
             now=self._clock(),
         )
-        tenant, user = _guid(claims, "tid"), _guid(claims, "oid")
+        tenant, user = claim(claims, "tid", GUID), claim(claims, "oid", GUID)
         if tenant is None or user is None:
             raise SignInError(Problem.REFUSED, "the identity token names no tenant or user")
         if GUID.fullmatch(self._tenant) and tenant.lower() != self._tenant.lower():

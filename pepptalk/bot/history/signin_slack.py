@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 from urllib.parse import urlencode
 
 from pepptalk.bot.history.openid import (
@@ -18,6 +17,7 @@ from pepptalk.bot.history.openid import (
     ProviderHttp,
     Published,
     SignInError,
+    claim,
     error_code,
     signing_keys,
     verified_claims,
@@ -36,11 +36,6 @@ SLACK_ID = re.compile(r"[A-Z0-9]{2,64}")
 WORKSPACE_HINT = re.compile(r"T[A-Z0-9]{1,63}")
 # Web API errors that say Slack itself is in trouble, not the request.
 SLACK_DOWN = frozenset({"fatal_error", "internal_error", "service_unavailable", "request_timeout"})
-
-
-def _slack_id(claims: Mapping[str, Any], name: str) -> str | None:
-    value = claims.get(name)
-    return value if isinstance(value, str) and SLACK_ID.fullmatch(value) else None
 
 
 class SlackSignIn:
@@ -122,11 +117,11 @@ class SlackSignIn:
             nonce=nonce,
             now=self._clock(),
         )
-        user, team = _slack_id(claims, USER_CLAIM), _slack_id(claims, TEAM_CLAIM)
+        user, team = claim(claims, USER_CLAIM, SLACK_ID), claim(claims, TEAM_CLAIM, SLACK_ID)
         if user is None or team is None:
             raise SignInError(Problem.REFUSED, "the identity token names no Slack user or team")
         workspaces = {team}
-        enterprise = _slack_id(claims, ENTERPRISE_CLAIM)
+        enterprise = claim(claims, ENTERPRISE_CLAIM, SLACK_ID)
         if enterprise is not None:
             async with self._database.uow() as uow:
                 workspaces.update(await uow.installations.org_workspaces(enterprise))

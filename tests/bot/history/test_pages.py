@@ -8,9 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -26,7 +24,7 @@ from pepptalk.core.ports import Actor, Press
 from pepptalk.handlers.privacy import FORGET
 from pepptalk.store.database import Database
 from pepptalk.store.models import Checkin, Delivery, Feedback, Member, Team
-from tests.bot.history.site import CLIENT_ID, Browser, Site, running_site, site_settings
+from tests.bot.history.site import Browser, Site
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack_oauth import WORKSPACE
 from tests.fakes.slack_openid import FakeSlackOpenId, SlackPerson
@@ -40,27 +38,6 @@ PRIVATE_NOTE = "Doctor at ten, phone off until eleven"
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(NOW)
-
-
-@pytest.fixture
-async def slack(clock: FakeClock) -> AsyncIterator[FakeSlackOpenId]:
-    fake = await FakeSlackOpenId(now=clock).start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def site(
-    tmp_path: Path, database: Database, clock: FakeClock, slack: FakeSlackOpenId
-) -> AsyncIterator[Site]:
-    settings = site_settings(
-        tmp_path,
-        slack_client_id=CLIENT_ID,
-        slack_api_url=slack.api_url,
-        slack_openid_url=slack.openid_url,
-    )
-    async with running_site(settings, database, clock) as running:
-        yield running
 
 
 async def teams(database: Database) -> tuple[int, int]:

@@ -28,27 +28,6 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def slack(clock: FakeClock) -> AsyncIterator[FakeSlackOpenId]:
-    fake = await FakeSlackOpenId(now=clock).start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def site(
-    tmp_path: Path, database: Database, clock: FakeClock, slack: FakeSlackOpenId
-) -> AsyncIterator[Site]:
-    settings = site_settings(
-        tmp_path,
-        slack_client_id=CLIENT_ID,
-        slack_api_url=slack.api_url,
-        slack_openid_url=slack.openid_url,
-    )
-    async with running_site(settings, database, clock) as running:
-        yield running
-
-
-@pytest.fixture
 async def browser(site: Site) -> AsyncIterator[Browser]:
     browser = Browser(site)
     yield browser
